@@ -1,0 +1,94 @@
+"""Sending events to websocket clients (DESIGN.md, "Real-time").
+
+Services are the only callers of :func:`send_event_on_commit`. An event is stored and pushed
+only once the surrounding transaction commits, so no client ever hears of a write that was
+rolled back, and every pushed event has an id a reconnecting client can resume from.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+# Channel-group names. The channel layer's group names allow [a-zA-Z0-9._-].
+ORG_STREAM = "org"
+
+
+def user_stream(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def group_stream(group_id: int) -> str:
+    return f"group.{group_id}"
+
+
+# The layer message type that RelaisConsumer.relais_event handles.
+LAYER_MESSAGE_TYPE = "relais.event"
+
+
+def envelope(event) -> dict:
+    """The JSON a client receives for a stored event (documented in docs/realtime.md)."""
+    return {
+        "id": event.id,
+        "type": event.type,
+        "stream": event.stream,
+        "created": event.created.isoformat(),
+        "data": event.data,
+    }
+
+
+def send_event_on_commit(stream: str, event: dict) -> None:
+    """Store and push ``event`` (``{"type": "noun.past_verb", ...data}``) after commit."""
+    event_type = event["type"]
+    data = {key: value for key, value in event.items() if key != "type"}
+    transaction.on_commit(partial(_store_and_push, stream, event_type, data))
+
+
+def _store_and_push(stream: str, event_type: str, data: dict) -> None:
+    from network.models import Event
+
+    stored = Event.objects.create(stream=stream, type=event_type, data=data)
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            stream, {"type": LAYER_MESSAGE_TYPE, "event": envelope(stored)}
+        )
+
+
+def events_since(streams: list[str], last_id: int):
+    """Persistent events a client missed since ``last_id`` on ``streams``, oldest first.
+
+    Event ids are allocated as transactions commit, and two commits can race by a few
+    milliseconds, so an event with a slightly smaller id can become visible after a bigger
+    one. The result therefore also repeats the events of the few seconds before ``last_id``;
+    clients drop ids they have already seen (docs/realtime.md, "Resume").
+    """
+    from network.models import Event
+
+    overlap = timedelta(seconds=10)
+    last = Event.objects.filter(id=last_id).values_list("created", flat=True).first()
+    queryset = Event.objects.filter(stream__in=streams)
+    if last is None:
+        queryset = queryset.filter(id__gt=last_id)
+    else:
+        queryset = queryset.filter(created__gte=last - overlap).exclude(id=last_id)
+    return queryset.order_by("id")
+
+
+def resume_limit() -> int:
+    return settings.RELAIS_LIMITS["event_resume_max"]
+
+
+def prune_events(now=None) -> int:
+    from network.models import Event
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RELAIS_LIMITS["event_retention_days"])
+    deleted, _ = Event.objects.filter(created__lt=cutoff).delete()
+    return deleted

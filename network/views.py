@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from accounts.services import update_profile
+from groups.selectors import groups_for
+
+SECTIONS = {
+    "chat": (_("Chat"), _("Conversations with your groups and colleagues will appear here.")),
+    "documents": (_("Documents"), _("Your groups' shared protocols, procedures and forms will "
+                                    "appear here.")),
+    "search": (_("Search"), _("Search across posts, messages, documents and people will be "
+                              "available here.")),
+    "desks": (_("Service desks"), _("Requests to IT, biomedical, HR and quality will be "
+                                    "tracked here.")),
+    "notifications": (_("Notifications"), _("You have no notifications.")),
+}
+
+
+@login_required
+def home(request):
+    my_groups = groups_for(request.user, member=True)
+    return render(request, "network/home.html", {"my_groups": my_groups, "nav": "feed"})
+
+
+@login_required
+def coming_soon(request, section):
+    if section not in SECTIONS:
+        raise Http404
+    title, text = SECTIONS[section]
+    return render(request, "network/section_empty.html",
+                  {"title": title, "text": text, "nav": section})
+
+
+def set_language(request):
+    """Switch the interface language; a signed-in user keeps the choice in their profile."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            update_profile(user=request.user, language=language)
+        translation.activate(language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE, max_age=365 * 24 * 3600)
+    return response
+
+
+@never_cache
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

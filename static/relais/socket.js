@@ -1,0 +1,61 @@
+// The one websocket per tab (docs/realtime.md). Reconnects with backoff, resumes from the
+// last event id it saw, drops duplicates, and re-emits every event as a DOM event
+// "relais:<type>" on document (detail = the envelope), so pages and htmx can react.
+const RESUME_KEY = "relais.lastEventId";
+const SEEN_LIMIT = 2000;
+
+class RelaisSocket {
+  constructor() {
+    this.seen = new Set();
+    this.attempt = 0;
+    this.lastEventId = Number(sessionStorage.getItem(RESUME_KEY) || 0);
+    this.connect();
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.ws = new WebSocket(`${scheme}://${location.host}/ws/`);
+    this.ws.addEventListener("message", (msg) => this.onMessage(msg));
+    this.ws.addEventListener("close", () => this.scheduleReconnect());
+    this.ws.addEventListener("open", () => { this.attempt = 0; document.documentElement.dataset.socket = "open"; });
+  }
+
+  scheduleReconnect() {
+    document.documentElement.dataset.socket = "closed";
+    const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+    this.attempt += 1;
+    setTimeout(() => this.connect(), delay);
+  }
+
+  send(frame) {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  onMessage(msg) {
+    let frame;
+    try { frame = JSON.parse(msg.data); } catch { return; }
+    if (frame.type === "session.ready") {
+      // A first connection starts from now; a reconnection asks for what it missed.
+      if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
+      else this.remember(frame.last_event_id);
+    } else if (frame.type === "resync.required") {
+      this.remember(0);
+      document.dispatchEvent(new CustomEvent("relais:resync.required", { detail: frame }));
+      return;
+    }
+    if (typeof frame.id === "number") {
+      if (this.seen.has(frame.id)) return;
+      this.seen.add(frame.id);
+      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
+      if (frame.id > this.lastEventId) this.remember(frame.id);
+    }
+    document.dispatchEvent(new CustomEvent(`relais:${frame.type}`, { detail: frame }));
+  }
+
+  remember(id) {
+    this.lastEventId = id;
+    sessionStorage.setItem(RESUME_KEY, String(id));
+  }
+}
+
+window.relaisSocket = new RelaisSocket();
