@@ -64,8 +64,10 @@ class Group(models.Model):
 
     @property
     def initials(self) -> str:
+        # "Cellule de crise" → "C", "Soins Intensifs" → "SI": small linking words are skipped.
         words = [w for w in self.name.split() if w[:1].isalnum()]
-        return "".join(w[0] for w in words[:2]).upper() or self.name[:1].upper()
+        significant = [w for w in words if w[:1].isupper() or w[:1].isdigit()] or words[:1]
+        return "".join(w[0] for w in significant[:2]).upper() or "?"
 
 
 class Membership(models.Model):

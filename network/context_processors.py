@@ -1,8 +1,15 @@
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+
+
+def organisation_name(request) -> str:
+    """The organisation's name: the Site's name (set in the admin), else the setting."""
+    name = get_current_site(request).name
+    return settings.RELAIS_ORGANISATION_NAME if name in ("", "example.com") else name
 
 
 def relais(request):
     return {
-        "organisation_name": settings.RELAIS_ORGANISATION_NAME,
+        "organisation_name": organisation_name(request),
         "signup_mode": settings.RELAIS_SIGNUP_MODE,
     }

@@ -83,3 +83,10 @@ def test_archived_group_content_stays_visible_to_members(user, group):
     services.set_archived(actor=user, group=group, archived=True)
     assert group in visible_groups(user)
     assert Group.objects.get(pk=group.pk).is_archived
+
+
+def test_group_initials_skip_small_linking_words(user):
+    from groups.services import create_group
+
+    assert create_group(creator=user, name="Cellule de crise").initials == "C"
+    assert create_group(creator=user, name="Soins Intensifs").initials == "SI"
