@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.templatetags.static import static
+from django.views.generic import RedirectView
 from django.urls import include, path
 
 from network import views
@@ -14,6 +16,7 @@ urlpatterns = [
          name="notifications"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("relais/favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("groups/", include("groups.urls")),
