@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from accounts.services import update_profile
+
 router = Router(tags=["people"])
 
 
@@ -18,3 +20,17 @@ class UserOut(Schema):
 @router.get("/me", response=UserOut, summary="The authenticated user")
 def me(request):
     return request.auth
+
+
+class ProfilePatch(Schema):
+    display_name: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+
+
+@router.patch("/me", response=UserOut, summary="Change my profile")
+def update_me(request, payload: ProfilePatch):
+    return update_profile(user=request.auth, **payload.dict(exclude_none=True))

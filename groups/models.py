@@ -123,6 +123,9 @@ class JoinRequest(models.Model):
                                     name="one_pending_request_per_user"),
         ]
 
+    def __str__(self):
+        return f"{self.user} → {self.group} ({self.status})"
+
 
 class GroupInvitation(models.Model):
     """A seat in a group kept for someone invited by email who has no account yet."""
@@ -139,3 +142,6 @@ class GroupInvitation(models.Model):
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(Lower("email"), name="group_invitation_email_ci")]
+
+    def __str__(self):
+        return f"{self.email} → {self.group}"

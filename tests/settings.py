@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("RELAIS_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
-from network.settings import *  # noqa: E402,F403
+from network.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run at once, inside the test, so their effects can be asserted.

@@ -24,7 +24,7 @@ def _unquote(line: str) -> str:
 def parse_po(path: Path) -> list[dict]:
     """A small .po reader: enough to see every msgid, its translations and fuzzy flags."""
     entries, current, key = [], None, None
-    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
             if current:
@@ -88,7 +88,7 @@ def test_no_string_in_the_code_is_missing_from_the_french_catalogue(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("gettext (xgettext) is required in CI to check translations")
         pytest.skip("gettext is not installed: cannot extract strings (CI checks this)")
-    for name in SOURCE_DIRS + ["locale"]:
+    for name in [*SOURCE_DIRS, "locale"]:
         shutil.copytree(ROOT / name, tmp_path / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")

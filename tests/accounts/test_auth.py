@@ -10,7 +10,6 @@ from accounts import services
 from accounts.models import User
 from groups import services as group_services
 
-
 pytestmark = pytest.mark.django_db
 
 SIGNUP = {"display_name": "Nina Nouvelle", "password1": "a-long-Secret-2026",

@@ -1,4 +1,4 @@
-"""visible_groups is the one permission source: every kind of viewer × every visibility."""
+"""visible_groups is the one permission source: every kind of viewer, every visibility."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser

@@ -203,10 +203,9 @@ def test_change_role_rejects_unknown_roles(user, other_user, group):
 
 
 def test_no_event_leaves_when_the_transaction_rolls_back(user, other_user, group, sent_events):
-    with sent_events.after_commit(), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.join_group(user=other_user, group=group)
-            raise RuntimeError("boom")
+    with sent_events.after_commit(), pytest.raises(RuntimeError), transaction.atomic():
+        services.join_group(user=other_user, group=group)
+        raise RuntimeError("boom")
     assert len(sent_events) == 0
     assert role_of(other_user, group) is None
 
