@@ -26,9 +26,10 @@ def missed_events(streams: set[str], last_event_id: int) -> tuple[list, bool]:
     from network.realtime import envelope
 
     limit = resume_limit()
-    oldest_kept = Event.objects.order_by("id").values_list("id", flat=True).first()
-    if oldest_kept is not None and last_event_id < oldest_kept - 1:
-        return [], True
+    if last_event_id and not Event.objects.filter(id=last_event_id).exists():
+        oldest_kept = Event.objects.order_by("id").values_list("id", flat=True).first()
+        if oldest_kept is None or last_event_id < oldest_kept:
+            return [], True  # the client's last event has been pruned: there may be a gap
     events = list(events_since(sorted(streams), last_event_id)[: limit + 1])
     if len(events) > limit:
         return [], True
