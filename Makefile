@@ -35,7 +35,6 @@ e2e: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check --diff . || true
 
 bench: install
 	$(BIN)/python bench/run.py

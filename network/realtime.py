@@ -7,6 +7,8 @@ rolled back, and every pushed event has an id a reconnecting client can resume f
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
 from functools import partial
 
@@ -55,10 +57,19 @@ def _store_and_push(stream: str, event_type: str, data: dict) -> None:
 
     stored = Event.objects.create(stream=stream, type=event_type, data=data)
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            stream, {"type": LAYER_MESSAGE_TYPE, "event": envelope(stored)}
-        )
+    if layer is None:
+        return
+    push = partial(async_to_sync(layer.group_send), stream,
+                   {"type": LAYER_MESSAGE_TYPE, "event": envelope(stored)})
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        push()
+    else:
+        # A service called from a thread that runs an event loop (a test driving a browser,
+        # say) cannot block on the layer here; the event is stored, so a helper thread may
+        # push it late and reconnecting clients still get it.
+        threading.Thread(target=push, daemon=True).start()
 
 
 def events_since(streams: list[str], last_id: int):

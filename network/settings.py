@@ -185,6 +185,8 @@ SOCIALACCOUNT_PROVIDERS = {}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = RELAIS_ORGANISATION_NAME
+# Accept the previous and next 30-second code too: phone clocks on wards drift.
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # "none", "admins" (organisation admins must enrol) or "all".
 RELAIS_MFA_REQUIRED = os.environ.get("RELAIS_MFA_REQUIRED", "none")
