@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from groups.models import Group, JoinRequest, Membership
 
@@ -51,8 +63,12 @@ def with_viewer_state(groups: QuerySet[Group], user) -> QuerySet[Group]:
     my_membership = Membership.objects.filter(group=OuterRef("pk"), user=user)
     pending = JoinRequest.objects.filter(group=OuterRef("pk"), user=user,
                                          status=JoinRequest.Status.PENDING)
+    # A correlated count is computed for the rows of the page only; a JOIN and GROUP BY
+    # would count the members of every listed group before paging.
+    member_count = (Membership.objects.filter(group=OuterRef("pk")).order_by()
+                    .values("group").annotate(total=Count("id")).values("total"))
     return groups.annotate(
-        member_count=Count("memberships", distinct=True),
+        member_count=Coalesce(Subquery(member_count), 0),
         viewer_role=my_membership.values("role")[:1],
         viewer_has_pending_request=Exists(pending),
     )
