@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 PYTEST_WORKERS ?= 2
-export DJANGO_SETTINGS_MODULE ?= network.settings
 
 .PHONY: install run serve test test-fast e2e lint format bench messages check-deploy clean
 

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from groups.models import Group, JoinRequest
-from groups.selectors import visible_groups
+from groups.models import Group, JoinRequest, Membership
+from groups.selectors import listed_groups, visible_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,24 @@ def test_seed_is_idempotent(seeded, capsys):
     call_command("seed_demo")
     assert (User.objects.count(), Group.objects.count(), JoinRequest.objects.count()) == counts
     assert "admin@saint-exemple.example" in capsys.readouterr().out
+
+
+def test_the_nurse_sees_public_groups_and_private_ones_only_by_name(seeded):
+    nurse = User.objects.get(email="nurse@saint-exemple.example")
+    assert (nurse.display_name, nurse.job_title, nurse.department) == (
+        "Camille Martin", "Infirmière", "Cardiologie")
+    content = set(visible_groups(nurse).values_list("name", flat=True))
+    assert {"Tout le personnel", "Cardiologie", "Urgences", "Club course à pied"} <= content
+    assert not content & {"Cadres de santé", "Cellule de crise", "Projet IRM MedTech"}
+    listed = set(listed_groups(nurse).values_list("name", flat=True))
+    assert "Cadres de santé" in listed
+    assert "Cellule de crise" not in listed
+
+
+def test_groups_have_owners_admins_and_the_all_staff_group_belongs_to_the_admin(seeded):
+    all_staff = Group.objects.get(name="Tout le personnel")
+    assert all_staff.memberships.get(role="owner").user.email == "admin@saint-exemple.example"
+    for group in Group.objects.all():
+        assert group.memberships.filter(role="owner").count() == 1, group.name
+    assert Membership.objects.filter(role="admin").count() >= 6
+    assert set(JoinRequest.objects.values_list("group__name", flat=True)) == {"Cadres de santé"}

@@ -47,14 +47,14 @@ async def next_of_type(communicator, event_type, timeout=2):
 
 
 async def test_anonymous_clients_are_refused():
-    communicator, connected = await connect([ORIGIN])
+    _communicator, connected = await connect([ORIGIN])
     assert not connected
 
 
 async def test_a_foreign_origin_is_refused_even_with_a_valid_session(user):
     headers = await sync_to_async(session_headers)(user)
     headers[0] = (b"origin", b"https://evil.example")
-    communicator, connected = await connect(headers)
+    _communicator, connected = await connect(headers)
     assert not connected
 
 

@@ -1,17 +1,19 @@
 """Browser tests: Playwright driving the system Chromium against a live Relais.
 
-Without Chromium the tests are skipped loudly on a developer machine and fail in CI.
+Without Chromium the tests are skipped loudly on a developer machine and fail in CI; so do
+services that the environment names (DATABASE_URL, REDIS_URL) but that do not answer.
+
+pytest-django's live server speaks plain HTTP, not websockets: every page's socket is answered
+by a silent in-browser stand-in, so pages do not retry /ws/ against a server that cannot
+upgrade. The real-time protocol is tested through the full ASGI stack in tests/network.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# between browser steps are ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.test_configuration_services import unreachable_services
 
 CHROMIUM = os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,7 +23,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 
 
 def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+    return os.access(CHROMIUM, os.X_OK)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -31,8 +33,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-@pytest.fixture(scope="session")
+# Package scope: the browser (and its event loop) is gone before other tests run in this process.
+@pytest.fixture(scope="package")
 def browser():
+    if down := unreachable_services():
+        pytest.fail(f"configured services do not answer: {', '.join(down)}")
     if not chromium_available():
         message = f"Chromium not found at {CHROMIUM}: browser tests cannot run"
         if os.environ.get("CI"):
@@ -40,20 +45,40 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread while the browser is
+    # open; the ORM calls the tests make between browser steps are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], base_url=live_server.url,
-                                  locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def new_page(browser, live_server):
+    """Open a page in a fresh browser context: one per person signed in at the same time."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport=VIEWPORTS["desktop"], base_url=live_server.url,
+                                      locale="en-GB")
+        context.route_web_socket("**/ws/", lambda socket: None)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 def log_in(page, email, password="correct-horse-42"):

@@ -61,9 +61,9 @@ def test_enrol_an_authenticator_then_sign_in_with_a_code(page, user):
     expect(page.get_by_role("heading", name="Good to see you, Camille")).to_be_visible()
 
 
-def test_create_a_group_and_invite_a_colleague_who_then_sees_it(browser, live_server, user,
-                                                               other_user, guest):
-    owner = browser.new_context(base_url=live_server.url, locale="en-GB").new_page()
+def test_create_a_group_and_invite_a_colleague_who_then_sees_it(new_page, user, other_user,
+                                                               guest):
+    owner = new_page()
     log_in(owner, user.email)
     owner.get_by_role("navigation", name="Main", exact=True).get_by_role(
         "link", name="Groups").click()
@@ -86,13 +86,13 @@ def test_create_a_group_and_invite_a_colleague_who_then_sees_it(browser, live_se
     expect(owner.get_by_role("link", name="Hugo Bernard")).to_be_visible()
     screenshot(owner, "group-members")
 
-    member = browser.new_context(base_url=live_server.url, locale="en-GB").new_page()
+    member = new_page()
     log_in(member, other_user.email, "correct-horse-42")
     member.goto("/groups/")
     expect(member.get_by_role("link", name="Hygiène des mains")).to_be_visible()
     screenshot(member, "groups")
 
-    outsider = browser.new_context(base_url=live_server.url, locale="en-GB").new_page()
+    outsider = new_page()
     log_in(outsider, guest.email)
     outsider.goto("/groups/")
     expect(outsider.get_by_text("Hygiène des mains")).to_have_count(0)
@@ -135,6 +135,7 @@ def test_the_interface_switches_to_french(page, user):
 
 def test_keyboard_users_can_skip_to_the_content(page, user):
     log_in(page, user.email)
+    page.goto("/groups/")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Enter")

@@ -21,10 +21,10 @@ def test_events_are_stored_only_after_commit(django_capture_on_commit_callbacks)
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError):
-        with transaction.atomic():
-            realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
-            raise ValueError
+    with (django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError),
+          transaction.atomic()):
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+        raise ValueError
     assert not Event.objects.exists()
 
 

@@ -17,7 +17,7 @@ PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "k" * 20 + "Zx9!q7#Lm2@vB5$nR8&tY4
 def run(args, **env):
     base = {k: v for k, v in os.environ.items()
             if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
-                         "HTTPS"}}
+                         "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
 
