@@ -5,7 +5,9 @@ visible ids, and a bare JsonResponse view listing the same 50 groups behind the 
 Uses a throwaway SQLite file, or PostgreSQL when DATABASE_URL is set.
 """
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 workdir = tempfile.mkdtemp(prefix="relais-bench-")
+atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 os.environ.setdefault("SQLITE_PATH", os.path.join(workdir, "bench.sqlite3"))
 os.environ.setdefault("RELAIS_VAR_DIR", workdir)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -44,9 +47,12 @@ PEOPLE, GROUPS, GROUPS_PER_PERSON, ROUNDS = 2000, 300, 10, 300
 
 def build():
     if connection.vendor == "postgresql":
-        from django.test.utils import setup_databases
+        from django.test.utils import setup_databases, teardown_databases
 
-        setup_databases(verbosity=0, interactive=False)
+        # Its own throwaway database, so a test run on the same server is never disturbed.
+        connection.settings_dict["TEST"]["NAME"] = "relais_bench"
+        created = setup_databases(verbosity=0, interactive=False)
+        atexit.register(teardown_databases, created, verbosity=0)
     else:
         call_command("migrate", verbosity=0)
     users = User.objects.bulk_create(
@@ -110,11 +116,11 @@ def main():
     measure("GET /api/v1/groups?limit=50 (Relais)",
             lambda: client.get("/api/v1/groups?limit=50"))
 
-    import bench_urls
+    import reference_urls
     from django.conf import settings
 
-    bench_urls.REFERENCE_IDS[:] = expected
-    settings.ROOT_URLCONF = "bench_urls"
+    reference_urls.REFERENCE_IDS[:] = expected
+    settings.ROOT_URLCONF = "reference_urls"
     measure("reference: bare JsonResponse, same 50 rows",
             lambda: client.get("/bare/groups"))
 

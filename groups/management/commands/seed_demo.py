@@ -135,7 +135,7 @@ class Command(BaseCommand):
         people["admin"].is_superuser = True
         people["admin"].save(update_fields=["is_superuser"])
         guest = account_services.create_user(
-            email=GUEST_EMAIL, display_name="Marc Vendeur",
+            email=GUEST_EMAIL, display_name="Marc Janssens",
             kind=User.Kind.GUEST, job_title="Chef de projet IRM", department="MedTech Partner",
             language="en")
         # One hash for every demo account: hashing 41 times would take seconds.
