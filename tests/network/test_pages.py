@@ -93,3 +93,9 @@ def test_pages_carry_a_strict_content_security_policy(member_client):
 def test_initials_avatar_uses_the_first_letters_of_the_name(user):
     assert user.initials == "CM"
     assert 0 <= user.avatar_hue < 360
+
+
+def test_favicon_redirects_to_the_static_icon(anonymous_client):
+    response = anonymous_client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("relais/favicon.svg")

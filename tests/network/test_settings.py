@@ -17,14 +17,16 @@ PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "k" * 20 + "Zx9!q7#Lm2@vB5$nR8&tY4
 def run(args, **env):
     base = {k: v for k, v in os.environ.items()
             if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
-                         "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                         "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL"}}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
 
 
-def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+@pytest.mark.parametrize("services", [{}, {"DATABASE_URL": "postgres://u@db.example:5432/relais",
+                                           "REDIS_URL": "redis://cache.example:6379/0"}])
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path, services):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                 RELAIS_VAR_DIR=str(tmp_path), **PRODUCTION)
+                 RELAIS_VAR_DIR=str(tmp_path), **PRODUCTION, **services)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
