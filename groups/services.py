@@ -207,11 +207,7 @@ def remove_member(*, actor: User, group: Group, user: User) -> None:
         raise PermissionDenied(_("Only owners can remove an owner."))
     if group.is_all_staff and not user.is_guest and user.is_active:
         raise PermissionDenied(_("Every staff member belongs to the all-staff group."))
-    with transaction.atomic():
-        if membership.role == Role.OWNER and _owner_count(group) == 1:
-            raise ValidationError(_("A group needs at least one owner."))
-        membership.delete()
-        _membership_events(group, user.id, "removed", None)
+    _end_membership(group, membership, last_owner_error=_("A group needs at least one owner."))
 
 
 def leave_group(*, user: User, group: Group) -> None:
@@ -220,11 +216,26 @@ def leave_group(*, user: User, group: Group) -> None:
         raise ValidationError(_("You are not a member of this group."))
     if group.is_all_staff and not user.is_guest:
         raise PermissionDenied(_("Every staff member belongs to the all-staff group."))
+    _end_membership(group, membership, last_owner_error=_(
+        "You are the only owner: make someone else an owner first."))
+
+
+def _end_membership(group: Group, membership: Membership, *, last_owner_error: str) -> None:
     with transaction.atomic():
-        if membership.role == Role.OWNER and _owner_count(group) == 1:
-            raise ValidationError(_("You are the only owner: make someone else an owner first."))
+        _check_not_last_owner(group, membership, last_owner_error)
         membership.delete()
-        _membership_events(group, user.id, "removed", None)
+        _membership_events(group, membership.user_id, "removed", None)
+
+
+def _check_not_last_owner(group: Group, membership: Membership, error: str) -> None:
+    """Inside a transaction: refuse to take away the group's last owner.
+
+    The group row is locked first, so two owners leaving at the same moment cannot both see
+    the other one still there (SQLite serialises writers with BEGIN IMMEDIATE already).
+    """
+    list(Group.objects.select_for_update().filter(pk=group.pk).values_list("id", flat=True))
+    if membership.role == Role.OWNER and _owner_count(group) == 1:
+        raise ValidationError(error)
 
 
 def change_role(*, actor: User, group: Group, user: User, role: str) -> Membership:
@@ -241,8 +252,7 @@ def change_role(*, actor: User, group: Group, user: User, role: str) -> Membersh
     if membership.role == role:
         return membership
     with transaction.atomic():
-        if membership.role == Role.OWNER and _owner_count(group) == 1:
-            raise ValidationError(_("A group needs at least one owner."))
+        _check_not_last_owner(group, membership, _("A group needs at least one owner."))
         membership.role = role
         membership.save(update_fields=["role"])
         _membership_events(group, user.id, "role_changed", role)
