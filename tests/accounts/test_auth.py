@@ -159,3 +159,24 @@ def test_users_with_an_authenticator_pass_the_mfa_requirement(settings, member_c
     assert member_client.get(reverse("home")).status_code == 200
 
 
+
+
+def test_a_recovery_code_signs_in_once_when_the_phone_is_lost(anonymous_client, user):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    code = RecoveryCodes.activate(user).get_unused_codes()[0]
+    credentials = {"login": user.email, "password": "correct-horse-42"}
+
+    response = anonymous_client.post(reverse("account_login"), credentials)
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in anonymous_client.session
+    anonymous_client.post(reverse("mfa_authenticate"), {"code": code})
+    assert anonymous_client.session["_auth_user_id"] == str(user.pk)
+
+    anonymous_client.post(reverse("account_logout"))
+    anonymous_client.post(reverse("account_login"), credentials)
+    response = anonymous_client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 200  # the form again, with an error: a code works once
+    assert "_auth_user_id" not in anonymous_client.session
