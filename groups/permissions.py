@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from groups.models import Group, JoinRequest, Membership
-from groups.selectors import listed_groups, membership_of, visible_groups
+from groups.models import Group, Membership
+from groups.selectors import has_pending_request, listed_groups, membership_of, visible_groups
 
 
 def access_group(user, slug: str) -> Group:
@@ -53,8 +53,7 @@ def can_request_to_join(user, group: Group) -> bool:
     return (user.is_authenticated and user.is_active and not user.is_guest
             and group.visibility == Group.Visibility.PRIVATE and not group.is_archived
             and membership_of(user, group) is None
-            and not JoinRequest.objects.filter(group=group, user=user,
-                                               status=JoinRequest.Status.PENDING).exists())
+            and not has_pending_request(user, group))
 
 
 def check_can_manage(user, group: Group) -> None:

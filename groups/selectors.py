@@ -109,6 +109,11 @@ def members_of(group: Group, *, query: str = "") -> QuerySet[Membership]:
     ).order_by("role_rank", "user__display_name", "user__id")
 
 
+def has_pending_request(user, group: Group) -> bool:
+    return JoinRequest.objects.filter(group=group, user=user,
+                                      status=JoinRequest.Status.PENDING).exists()
+
+
 def pending_join_requests(group: Group) -> QuerySet[JoinRequest]:
     return (JoinRequest.objects.filter(group=group, status=JoinRequest.Status.PENDING)
             .select_related("user").order_by("created"))

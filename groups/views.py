@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from accounts.selectors import search_people, visible_people
 from groups import permissions, selectors, services
 from groups.forms import GroupForm, InviteForm, JoinRequestForm, RoleForm
-from groups.models import GroupInvitation, JoinRequest
+from groups.models import GroupInvitation, JoinRequest, Membership
 
 TABS = ("mine", "discover", "archived")
 
@@ -77,8 +78,7 @@ def _detail_context(request, group):
         "can_see_content": can_see, "can_manage": can_manage,
         "can_join": permissions.can_join(user, group),
         "can_request": permissions.can_request_to_join(user, group),
-        "has_pending_request": JoinRequest.objects.filter(
-            group=group, user=user, status=JoinRequest.Status.PENDING).exists(),
+        "has_pending_request": selectors.has_pending_request(user, group),
         "members_preview": members[:8] if members is not None else [],
         "member_count": members.count() if members is not None else None,
         "join_requests": selectors.pending_join_requests(group) if can_manage else [],
@@ -147,10 +147,10 @@ def invite(request, slug):
                                  % {"name": result.user.display_name})
             return redirect("groups:invite", group.slug)
     query = request.GET.get("q", "").strip()
-    candidates = (search_people(request.user, query=query).exclude(memberships__group=group)[:10]
-                  if query else [])
+    candidates = search_people(request.user, query=query).exclude(memberships__group=group)
     if not group.allow_guests:
-        candidates = [person for person in candidates if not person.is_guest]
+        candidates = candidates.exclude(kind=User.Kind.GUEST)
+    candidates = candidates[:10] if query else []
     context = {"group": group, "form": form, "query": query, "candidates": candidates,
                "invitations": selectors.pending_invitations(group), "nav": "groups"}
     template = "groups/_invite_candidates.html" if request.htmx else "groups/invite.html"
@@ -237,11 +237,11 @@ def change_role(request, slug, user_id):
     if not form.is_valid():
         messages.error(request, _("Choose a valid role."))
         return redirect("groups:members", group.slug)
+    role = Membership.Role(form.cleaned_data["role"])
     _run(request, lambda: services.change_role(actor=request.user, group=group, user=person,
-                                               role=form.cleaned_data["role"]),
+                                               role=role),
          _("%(name)s is now %(role)s.") % {"name": person.display_name,
-                                           "role": dict(RoleForm.base_fields["role"].choices)[
-                                               form.cleaned_data["role"]].lower()})
+                                           "role": str(role.label).lower()})
     return redirect("groups:members", group.slug)
 
 

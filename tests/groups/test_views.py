@@ -262,3 +262,20 @@ def test_guest_option_is_offered_only_in_groups_open_to_guests(member_client, gr
         reverse("groups:invite", args=[group.slug])).context["form"].fields
     assert "as_guest" in member_client.get(
         reverse("groups:invite", args=[shared_group.slug])).context["form"].fields
+
+
+def test_guests_are_not_offered_for_groups_closed_to_guests(member_client, guest, shared_group,
+                                                          group):
+    closed = member_client.get(reverse("groups:invite", args=[group.slug]), {"q": "victor"})
+    assert list(closed.context["candidates"]) == []
+    open_group = services.create_group(creator=group.created_by, name="Ouvert",
+                                       allow_guests=True)
+    offered = member_client.get(reverse("groups:invite", args=[open_group.slug]), {"q": "victor"})
+    assert [p.display_name for p in offered.context["candidates"]] == ["Victor Vendor"]
+
+
+def test_changing_a_role_says_the_new_role(member_client, other_user, group):
+    services.join_group(user=other_user, group=group)
+    response = member_client.post(reverse("groups:change_role", args=[group.slug, other_user.pk]),
+                                  {"role": "admin"}, follow=True)
+    assert "Hugo Bernard is now admin." in response.content.decode()
