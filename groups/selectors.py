@@ -16,6 +16,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
+from accounts.selectors import search_people
 from groups.models import Group, JoinRequest, Membership
 
 
@@ -121,3 +123,20 @@ def pending_join_requests(group: Group) -> QuerySet[JoinRequest]:
 
 def pending_invitations(group: Group):
     return group.invitations.filter(accepted_at__isnull=True).order_by("-created")
+
+
+def archived_groups_for(user, *, query: str = "") -> QuerySet[Group]:
+    return groups_for(user, query=query, include_archived=True).filter(archived_at__isnull=False)
+
+
+def has_archived_groups(user) -> bool:
+    return listed_groups(user).filter(archived_at__isnull=False).exists()
+
+
+def invite_candidates(viewer, group: Group, *, query: str) -> QuerySet[User]:
+    """People ``viewer`` may add to ``group``: found by the search, not yet members, and
+    guests only where the group is open to them."""
+    people = search_people(viewer, query=query).exclude(memberships__group=group)
+    if not group.allow_guests:
+        people = people.exclude(kind=User.Kind.GUEST)
+    return people

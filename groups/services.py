@@ -24,7 +24,7 @@ from groups.permissions import (
     check_can_manage,
     check_not_archived,
 )
-from groups.selectors import membership_of
+from groups.selectors import has_pending_request, membership_of
 from network.realtime import ORG_STREAM, group_stream, send_event_on_commit, user_stream
 
 EDITABLE_FIELDS = ("name", "description", "colour", "visibility", "allow_guests")
@@ -158,6 +158,8 @@ def _create_membership(group: Group, user: User, role: str, added_by: User | Non
     if not user.is_active:
         raise ValidationError(_("This account is not active."))
     _check_guest_allowed(group, user)
+    if user.is_guest and role != Role.MEMBER:
+        raise ValidationError({"role": _("Guests can only be members.")})
     try:
         with transaction.atomic():
             membership = Membership.objects.create(group=group, user=user, role=role,
@@ -175,6 +177,7 @@ def join_group(*, user: User, group: Group) -> Membership:
     if not can_join(user, group):
         if membership_of(user, group) is not None:
             raise ValidationError(_("You are already a member of this group."))
+        check_not_archived(group)
         raise PermissionDenied(_("This group cannot be joined freely; ask to join instead."))
     with transaction.atomic():
         return _create_membership(group, user, Role.MEMBER, added_by=user)
@@ -267,7 +270,10 @@ def request_to_join(*, user: User, group: Group, message: str = "") -> JoinReque
             raise ValidationError(_("You are already a member of this group."))
         if group.visibility == Group.Visibility.PUBLIC:
             raise ValidationError(_("This group is public: join it directly."))
-        raise ValidationError(_("You have already asked to join this group."))
+        check_not_archived(group)
+        if has_pending_request(user, group):
+            raise ValidationError(_("You have already asked to join this group."))
+        raise PermissionDenied(_("You cannot ask to join this group."))
     if len(message) > 1000:
         raise ValidationError({"message": _("The message is too long (1000 characters at most).")})
     with transaction.atomic():
@@ -318,6 +324,8 @@ def invite(*, actor: User, group: Group, email: str, role: str = Role.MEMBER,
     check_can_manage(actor, group)
     check_not_archived(group)
     email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         return add_member(actor=actor, group=group, user=existing, role=role)

@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from accounts.selectors import search_people, visible_people
+from accounts.selectors import visible_people
 from groups import permissions, selectors, services
 from groups.forms import GroupForm, InviteForm, JoinRequestForm, RoleForm
 from groups.models import GroupInvitation, JoinRequest, Membership
@@ -26,9 +25,16 @@ def _errors_to_form(form, error: ValidationError) -> None:
 
 
 def _run(request, action, success: str):
-    """Run a service; a refusal becomes a message on the page it came from."""
+    """Run a service; its refusal becomes a flash message on the page the form came from.
+
+    Who may not act at all is turned away with 403 by the view before this; what is left
+    are the services' finer rules (the last owner, ownership, archived groups).
+    """
     try:
         result = action()
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You cannot do this."))
+        return None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return None
@@ -42,12 +48,12 @@ def group_list(request):
     tab = tab if tab in TABS else "mine"
     query = request.GET.get("q", "").strip()
     if tab == "archived":
-        groups = selectors.groups_for(request.user, query=query, include_archived=True).filter(
-            archived_at__isnull=False)
+        groups = selectors.archived_groups_for(request.user, query=query)
     else:
         groups = selectors.groups_for(request.user, member=(tab == "mine"), query=query)
     context = {"groups": groups, "tab": tab, "query": query, "nav": "groups",
-               "can_create": permissions.can_create_group(request.user)}
+               "can_create": permissions.can_create_group(request.user),
+               "show_archived_tab": tab == "archived" or selectors.has_archived_groups(request.user)}
     template = "groups/_group_cards.html" if request.htmx else "groups/list.html"
     return render(request, template, context)
 
@@ -119,7 +125,8 @@ def members(request, slug):
                "query": query, "can_manage": permissions.can_manage(request.user, group),
                "can_grant_ownership": permissions.can_grant_ownership(request.user, group),
                "role_form": RoleForm(), "nav": "groups"}
-    return render(request, "groups/members.html", context)
+    template = "groups/_member_rows.html" if request.htmx else "groups/members.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -128,7 +135,9 @@ def invite(request, slug):
     permissions.check_can_manage(request.user, group)
     form = InviteForm(request.POST or None, group=group)
     if request.method == "POST" and "user_id" in request.POST:
-        person = get_object_or_404(visible_people(request.user), pk=request.POST["user_id"])
+        user_id = request.POST["user_id"]
+        person = get_object_or_404(visible_people(request.user),
+                                   pk=int(user_id) if user_id.isdigit() else 0)
         _run(request, lambda: services.add_member(actor=request.user, group=group, user=person),
              _("%(name)s was added to the group.") % {"name": person.display_name})
         return redirect("groups:invite", group.slug)
@@ -138,6 +147,8 @@ def invite(request, slug):
                                      **form.cleaned_data)
         except ValidationError as error:
             _errors_to_form(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         else:
             if isinstance(result, GroupInvitation):
                 messages.success(request, _("An invitation was sent to %(email)s.")
@@ -147,10 +158,7 @@ def invite(request, slug):
                                  % {"name": result.user.display_name})
             return redirect("groups:invite", group.slug)
     query = request.GET.get("q", "").strip()
-    candidates = search_people(request.user, query=query).exclude(memberships__group=group)
-    if not group.allow_guests:
-        candidates = candidates.exclude(kind=User.Kind.GUEST)
-    candidates = candidates[:10] if query else []
+    candidates = selectors.invite_candidates(request.user, group, query=query)[:10] if query else []
     context = {"group": group, "form": form, "query": query, "candidates": candidates,
                "invitations": selectors.pending_invitations(group), "nav": "groups"}
     template = "groups/_invite_candidates.html" if request.htmx else "groups/invite.html"
@@ -190,7 +198,11 @@ def decide_request(request, slug, request_id):
     group = permissions.access_group(request.user, slug)
     permissions.check_can_manage(request.user, group)
     join_request = get_object_or_404(JoinRequest, pk=request_id, group=group)
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "deny"):
+        messages.error(request, _("Choose to approve or deny the request."))
+        return redirect("groups:detail", group.slug)
+    approve = decision == "approve"
     name = join_request.user.display_name
     _run(request, lambda: services.decide_join_request(actor=request.user,
                                                        join_request=join_request, approve=approve),
@@ -213,6 +225,7 @@ def leave(request, slug):
 @require_POST
 def archive(request, slug):
     group = permissions.access_group(request.user, slug)
+    permissions.check_can_manage(request.user, group)
     archived = request.POST.get("archived", "1") == "1"
     _run(request, lambda: services.set_archived(actor=request.user, group=group,
                                                 archived=archived),
