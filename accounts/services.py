@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -168,9 +169,15 @@ def create_invitation(*, inviter: User, email: str, kind: str = User.Kind.MEMBER
         expires_at=timezone.now() + timedelta(days=settings.RELAIS_INVITATION_DAYS),
     )
     path = reverse("accounts:accept_invitation", args=[raw_token])
-    link = request.build_absolute_uri(path) if request is not None else path
+    link = request.build_absolute_uri(path) if request is not None else _absolute_url(path)
     transaction.on_commit(lambda: _send_invitation_email(invitation, inviter, link))
     return invitation
+
+
+def _absolute_url(path: str) -> str:
+    """A link for an email sent outside a request: the Site's domain (set in the admin)."""
+    scheme = "https" if settings.HTTPS else "http"
+    return f"{scheme}://{Site.objects.get_current().domain}{path}"
 
 
 def _send_invitation_email(invitation: Invitation, inviter: User, link: str) -> None:

@@ -161,3 +161,15 @@ def test_expired_or_used_invitations_are_not_usable(user):
 def test_invitation_for_an_existing_account_is_refused(user, other_user):
     with pytest.raises(ValidationError):
         services.create_invitation(inviter=user, email=other_user.email)
+
+
+def test_invitation_sent_without_a_request_links_to_the_sites_domain(
+        user, settings, django_capture_on_commit_callbacks):
+    from django.contrib.sites.models import Site
+
+    Site.objects.filter(pk=settings.SITE_ID).update(domain="relais.chu-exemple.fr")
+    Site.objects.clear_cache()
+    settings.HTTPS = True
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_invitation(inviter=user, email="far@hopital.example")
+    assert "https://relais.chu-exemple.fr/invitation/" in mail.outbox[0].body
