@@ -11,6 +11,7 @@ class UserOut(Schema):
     display_name: str
     job_title: str
     department: str
+    phone: str
     kind: str
     language: str
     time_zone: str

@@ -1,15 +1,20 @@
 """The one websocket per browser tab, at /ws/ (protocol: docs/realtime.md)."""
 
 import json
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from chat import selectors
 from network.realtime import group_stream
+from network.ws_auth import still_authenticated
 
 CLOSE_UNAUTHENTICATED = 4401
 GROUP_EVENTS = {"membership.changed", "group.updated"}
+# How long a socket trusts its credentials before reading them again (sign-out, revoked
+# token, deactivated account); the check runs on the next frame in either direction.
+RECHECK_SECONDS = 60
 
 
 class RelaisConsumer(AsyncJsonWebsocketConsumer):
@@ -19,6 +24,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.checked_at, self.revoked = time.monotonic(), False
         self.streams = await database_sync_to_async(selectors.streams_for)(user)
         for stream in self.streams:
             await self.channel_layer.group_add(stream, self.channel_name)
@@ -31,7 +37,21 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         for stream in getattr(self, "streams", ()):
             await self.channel_layer.group_discard(stream, self.channel_name)
 
+    async def still_allowed(self) -> bool:
+        if self.revoked:
+            return False
+        if time.monotonic() - self.checked_at < RECHECK_SECONDS:
+            return True
+        if not await database_sync_to_async(still_authenticated)(self.scope):
+            self.revoked = True
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        self.checked_at = time.monotonic()
+        return True
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if not await self.still_allowed():
+            return
         # Bad input gets an error frame; it never closes the socket.
         try:
             content = json.loads(text_data or "")
@@ -72,6 +92,8 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
     # --- events from the channel layer ---------------------------------------------------
 
     async def relais_event(self, message):
+        if not await self.still_allowed():
+            return
         event = message["event"]
         if event["type"] in GROUP_EVENTS:
             visible = await self.follow_group(event["data"]["group"]["id"])

@@ -30,6 +30,10 @@ def missed_events(streams: set[str], last_event_id: int) -> tuple[list, bool]:
         oldest_kept = Event.objects.order_by("id").values_list("id", flat=True).first()
         if oldest_kept is None or last_event_id < oldest_kept:
             return [], True  # the client's last event has been pruned: there may be a gap
+        if last_event_id > latest_event_id():
+            # An id this server never gave (a restored database, another server): resuming
+            # from it would skip every event until the ids caught up.
+            return [], True
     events = list(events_since(sorted(streams), last_event_id)[: limit + 1])
     if len(events) > limit:
         return [], True

@@ -2,11 +2,14 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from accounts.models import User
 from accounts.selectors import visible_people
@@ -82,6 +85,17 @@ class MemberIn(Schema):
     email: str | None = None
     role: Membership.Role = Membership.Role.MEMBER
     as_guest: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def check_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            validate_email(value.strip())
+        except DjangoValidationError:
+            raise ValueError("Enter a valid email address.") from None
+        return value.strip()
 
 
 class InvitedOut(Schema):

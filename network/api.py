@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -57,12 +57,23 @@ def on_http_error(request, exc):
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 
+# Added last, so it only answers paths no other router knows: a JSON 404, not the HTML page.
+unknown_paths = Router(auth=None)
+
+
+@unknown_paths.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}",
+                             include_in_schema=False)
+def unknown_path(request, rest: str):
+    raise Http404
+
+
 def _register_routers():
     from accounts.api import router as accounts_router
     from groups.api import router as groups_router
 
     api.add_router("/", accounts_router)
     api.add_router("/groups", groups_router)
+    api.add_router("", unknown_paths)
 
 
 _register_routers()

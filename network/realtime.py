@@ -32,6 +32,8 @@ def group_stream(group_id: int) -> str:
 
 # The layer message type that RelaisConsumer.relais_event handles.
 LAYER_MESSAGE_TYPE = "relais.event"
+# The embedded configuration has no scheduler: every so many events, the log prunes itself.
+PRUNE_EVERY = 1000
 
 
 def envelope(event) -> dict:
@@ -56,6 +58,10 @@ def _store_and_push(stream: str, event_type: str, data: dict) -> None:
     from network.models import Event
 
     stored = Event.objects.create(stream=stream, type=event_type, data=data)
+    if stored.id % PRUNE_EVERY == 0:
+        from network.tasks import prune_events as prune_task
+
+        prune_task.enqueue()
     layer = get_channel_layer()
     if layer is None:
         return

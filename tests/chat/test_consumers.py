@@ -1,32 +1,59 @@
-"""The websocket at /ws/, through the full ASGI stack (origin check, session and token auth)."""
+"""The websocket at /ws/, through the full ASGI stack (origin check, session and token auth).
 
-import asyncio
+Runs with the in-memory channel layer, or with channels-redis when REDIS_URL is set. To show
+that a socket did *not* receive something, a test sends a marker event to the person's own
+stream afterwards: the layer delivers one channel's messages in order, so every frame sent
+before the marker has arrived when the marker does (``frames_until_marker``).
+"""
+
+import itertools
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 from django.test import Client
 
 from accounts import services as account_services
+from chat import consumers
 from groups import services
 from network.asgi import application
 from network.models import Event
-from network.realtime import send_event_on_commit
+from network.realtime import ORG_STREAM, send_event_on_commit, user_stream
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ORIGIN = (b"origin", b"http://localhost")
+_markers = itertools.count(1)
 
 
-def session_headers(person):
+@pytest.fixture(autouse=True)
+async def _close_consumer_thread_connections():
+    """The consumer's database calls run in a worker thread whose connection (kept for
+    CONN_MAX_AGE) would otherwise block PostgreSQL from dropping the test database."""
+    yield
+    await database_sync_to_async(connections.close_all)()
+
+
+def session_headers(person, origin=ORIGIN):
     client = Client()
     client.force_login(person)
-    return [ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+    return [origin, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+
+
+async def token_for(person) -> str:
+    _token, secret = await sync_to_async(account_services.create_api_token)(user=person,
+                                                                            name="bot")
+    return secret
 
 
 async def connect(headers):
     communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
     connected, _code = await communicator.connect()
+    if not connected:
+        await communicator.disconnect()  # as the server does after refusing the handshake
     return communicator, connected
 
 
@@ -35,26 +62,71 @@ async def connect_as(person):
     communicator, connected = await connect(headers)
     assert connected
     ready = await communicator.receive_json_from()
-    assert ready["type"] == "session.ready"
+    assert ready == {"type": "session.ready", "user_id": person.id,
+                     "last_event_id": ready["last_event_id"]}
     return communicator
 
 
-async def next_of_type(communicator, event_type, timeout=2):
+async def send_event(stream: str, event: dict) -> None:
+    await sync_to_async(send_event_on_commit)(stream, event)
+
+
+async def frames_until_marker(communicator, person) -> list[dict]:
+    """Every frame the socket receives before a marker sent now to ``person``'s stream."""
+    marker = next(_markers)
+    await send_event(user_stream(person.id), {"type": "test.marker", "marker": marker})
+    frames = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=3)
+        if frame["type"] == "test.marker" and frame["data"]["marker"] == marker:
+            return frames
+        frames.append(frame)
+
+
+async def next_of_type(communicator, event_type, timeout=3):
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)
         if frame["type"] == event_type:
             return frame
 
 
+def about_group(frames, group) -> list[dict]:
+    return [f for f in frames if f.get("data", {}).get("group", {}).get("id") == group.id]
+
+
+async def replay(communicator, last_event_id) -> list[dict]:
+    await communicator.send_json_to({"type": "resume", "last_event_id": last_event_id})
+    frames = []
+    while (frame := await communicator.receive_json_from(timeout=3))["type"] != "resume.done":
+        assert frame["type"] != "resync.required"
+        frames.append(frame)
+    assert frame["count"] == len(frames)
+    return frames
+
+
+# --- Handshake and authentication ------------------------------------------------------------
+
 async def test_anonymous_clients_are_refused():
     _communicator, connected = await connect([ORIGIN])
     assert not connected
 
 
-async def test_a_foreign_origin_is_refused_even_with_a_valid_session(user):
+async def test_clients_without_origin_or_token_are_refused(user):
     headers = await sync_to_async(session_headers)(user)
-    headers[0] = (b"origin", b"https://evil.example")
+    _communicator, connected = await connect(headers[1:])
+    assert not connected
+
+
+async def test_a_foreign_origin_is_refused_even_with_a_valid_session(user):
+    headers = await sync_to_async(session_headers)(user, (b"origin", b"https://evil.example"))
     _communicator, connected = await connect(headers)
+    assert not connected
+
+
+async def test_a_foreign_origin_is_refused_even_with_a_valid_token(user):
+    secret = await token_for(user)
+    _communicator, connected = await connect([(b"origin", b"https://evil.example"),
+                                              (b"authorization", f"Bearer {secret}".encode())])
     assert not connected
 
 
@@ -66,24 +138,85 @@ async def test_session_clients_are_accepted_and_told_who_they_are(user):
 
 
 async def test_token_clients_need_no_origin(user):
-    _token, secret = await sync_to_async(account_services.create_api_token)(user=user, name="bot")
+    secret = await token_for(user)
     communicator, connected = await connect([(b"authorization", f"Bearer {secret}".encode())])
     assert connected
     assert (await communicator.receive_json_from())["user_id"] == user.id
     await communicator.disconnect()
 
 
-async def test_revoked_tokens_and_inactive_users_are_refused(user, other_user):
+@pytest.mark.parametrize("authorization", [b"Bearer rls_nope_nope", b"Bearer ", b"Basic abc"])
+async def test_bad_tokens_are_refused_even_with_a_session(user, authorization):
+    headers = await sync_to_async(session_headers)(user)
+    _communicator, connected = await connect([*headers, (b"authorization", authorization)])
+    assert not connected
+
+
+async def test_revoked_tokens_are_refused(user):
     token, secret = await sync_to_async(account_services.create_api_token)(user=user, name="bot")
     await sync_to_async(account_services.revoke_api_token)(user=user, token_id=token.pk)
     _communicator, connected = await connect([(b"authorization", f"Bearer {secret}".encode())])
     assert not connected
+
+
+async def test_inactive_users_are_refused_by_session_and_by_token(other_user):
     headers = await sync_to_async(session_headers)(other_user)
+    secret = await token_for(other_user)
     other_user.is_active = False
     await sync_to_async(other_user.save)(update_fields=["is_active"])
     _communicator, connected = await connect(headers)
     assert not connected
+    _communicator, connected = await connect([(b"authorization", f"Bearer {secret}".encode())])
+    assert not connected
 
+
+async def expect_closed_for_lost_credentials(socket, person):
+    await send_event(user_stream(person.id), {"type": "test.personal"})
+    assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_open_socket_closes_once_its_session_ends(user, monkeypatch):
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    headers = await sync_to_async(session_headers)(user)
+    socket, connected = await connect(headers)
+    assert connected and (await socket.receive_json_from())["type"] == "session.ready"
+    await send_event(user_stream(user.id), {"type": "test.personal"})
+    assert (await next_of_type(socket, "test.personal"))["stream"] == f"user.{user.id}"
+
+    session_key = headers[1][1].decode().partition("=")[2]
+    await sync_to_async(lambda: SessionStore(session_key).delete())()  # signed out elsewhere
+    await expect_closed_for_lost_credentials(socket, user)
+
+
+async def test_an_open_socket_closes_once_its_password_changes(user, monkeypatch):
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    socket = await connect_as(user)
+    user.set_password("another-horse-43")
+    await sync_to_async(user.save)(update_fields=["password"])
+    await expect_closed_for_lost_credentials(socket, user)
+
+
+async def test_an_open_socket_closes_once_its_token_is_revoked(user, monkeypatch):
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    token, secret = await sync_to_async(account_services.create_api_token)(user=user, name="bot")
+    socket, connected = await connect([(b"authorization", f"Bearer {secret}".encode())])
+    assert connected and (await socket.receive_json_from())["type"] == "session.ready"
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from())["type"] == "pong"
+    await sync_to_async(account_services.revoke_api_token)(user=user, token_id=token.pk)
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_open_socket_closes_once_its_account_is_deactivated(user, monkeypatch):
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    socket = await connect_as(user)
+    user.is_active = False
+    await sync_to_async(user.save)(update_fields=["is_active"])
+    await expect_closed_for_lost_credentials(socket, user)
+
+
+# --- Who hears what ------------------------------------------------------------------------
 
 async def test_events_reach_members_and_never_outsiders(user, other_user, secret_group):
     member = await connect_as(user)
@@ -92,49 +225,102 @@ async def test_events_reach_members_and_never_outsiders(user, other_user, secret
                                                description="Plan blanc")
     event = await next_of_type(member, "group.updated")
     assert event["data"]["changed"] == ["description"] and event["id"] > 0
-    assert await outsider.receive_nothing(timeout=0.3)
+    assert event["stream"] == f"group.{secret_group.id}"
+    assert about_group(await frames_until_marker(outsider, other_user), secret_group) == []
     await member.disconnect()
     await outsider.disconnect()
+
+
+async def test_user_streams_are_private(user, other_user):
+    mine = await connect_as(user)
+    theirs = await connect_as(other_user)
+    await send_event(user_stream(user.id), {"type": "test.personal", "n": 1})
+    assert (await next_of_type(mine, "test.personal"))["data"] == {"n": 1}
+    frames = await frames_until_marker(theirs, other_user)
+    assert [f for f in frames if f["type"] == "test.personal"] == []
+    await mine.disconnect()
+    await theirs.disconnect()
+
+
+async def test_the_org_stream_reaches_staff_but_not_guests(user, guest, shared_group):
+    staff = await connect_as(user)
+    partner = await connect_as(guest)
+    await send_event(ORG_STREAM, {"type": "test.announced"})
+    assert (await next_of_type(staff, "test.announced"))["stream"] == "org"
+    frames = await frames_until_marker(partner, guest)
+    assert [f for f in frames if f["type"] == "test.announced"] == []
+    await staff.disconnect()
+    await partner.disconnect()
 
 
 async def test_guest_hears_only_their_shared_group(user, guest, group, shared_group):
     guest_socket = await connect_as(guest)
     await sync_to_async(services.update_group)(actor=user, group=group, description="public")
-    assert await guest_socket.receive_nothing(timeout=0.3)
     await sync_to_async(services.update_group)(actor=user, group=shared_group, description="x")
-    assert (await next_of_type(guest_socket, "group.updated"))["data"]["group"]["id"] == \
-        shared_group.id
+    frames = await frames_until_marker(guest_socket, guest)
+    assert about_group(frames, group) == []
+    assert [f["type"] for f in about_group(frames, shared_group)] == ["group.updated"]
+    await guest_socket.disconnect()
+
+
+async def test_a_guest_stops_hearing_a_group_closed_to_guests(user, guest, shared_group):
+    guest_socket = await connect_as(guest)
+    await sync_to_async(services.update_group)(actor=user, group=shared_group,
+                                               allow_guests=False)
+    closed = await next_of_type(guest_socket, "group.updated")
+    assert closed["stream"] == f"user.{guest.id}" and closed["data"]["changed"] == [
+        "allow_guests"]
+    await sync_to_async(services.update_group)(actor=user, group=shared_group,
+                                               description="internal only")
+    assert about_group(await frames_until_marker(guest_socket, guest), shared_group) == []
     await guest_socket.disconnect()
 
 
 async def test_socket_follows_membership_changes(user, other_user, private_group):
     socket = await connect_as(other_user)
     await sync_to_async(services.update_group)(actor=user, group=private_group, description="1")
-    assert await socket.receive_nothing(timeout=0.3)
+    assert about_group(await frames_until_marker(socket, other_user), private_group) == []
 
     await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
     added = await next_of_type(socket, "membership.changed")
-    assert added["data"]["action"] == "added"
+    assert added["stream"] == f"user.{other_user.id}"
+    assert (added["data"]["action"], added["data"]["user_id"]) == ("added", other_user.id)
     await sync_to_async(services.update_group)(actor=user, group=private_group, description="2")
     assert (await next_of_type(socket, "group.updated"))["data"]["changed"] == ["description"]
 
     await sync_to_async(services.remove_member)(actor=user, group=private_group, user=other_user)
     removed = await next_of_type(socket, "membership.changed")
-    assert removed["data"]["action"] == "removed"
+    assert (removed["data"]["action"], removed["data"]["role"]) == ("removed", None)
     await sync_to_async(services.update_group)(actor=user, group=private_group, description="3")
-    assert await socket.receive_nothing(timeout=0.3)
+    after = about_group(await frames_until_marker(socket, other_user), private_group)
+    assert [f for f in after if f["type"] == "group.updated"] == []
     await socket.disconnect()
 
 
 async def test_a_public_group_turned_secret_stops_reaching_non_members(user, other_user, group):
-    socket = await connect_as(other_user)
+    outsider = await connect_as(other_user)
+    owner = await connect_as(user)
     await sync_to_async(services.update_group)(actor=user, group=group, visibility="secret")
-    await asyncio.sleep(0.2)
     await sync_to_async(services.update_group)(actor=user, group=group, description="hidden")
-    frames = []
-    while not await socket.receive_nothing(timeout=0.3):
-        frames.append(await socket.receive_json_from())
-    assert all(frame["data"].get("changed") != ["description"] for frame in frames)
+    assert about_group(await frames_until_marker(outsider, other_user), group) == []
+    changes = [f["data"]["changed"] for f in about_group(await frames_until_marker(owner, user),
+                                                         group)]
+    assert changes == [["visibility"], ["description"]]
+    await outsider.disconnect()
+    await owner.disconnect()
+
+
+async def test_a_private_group_made_public_is_followed_by_everyone(user, other_user,
+                                                                   private_group):
+    socket = await connect_as(other_user)
+    await sync_to_async(services.update_group)(actor=user, group=private_group,
+                                               visibility="public")
+    opened = await next_of_type(socket, "group.updated")
+    assert opened["stream"] == "org" and opened["data"]["changed"] == ["visibility"]
+    await sync_to_async(services.update_group)(actor=user, group=private_group,
+                                               description="open")
+    update = await next_of_type(socket, "group.updated")
+    assert update["stream"] == f"group.{private_group.id}"
     await socket.disconnect()
 
 
@@ -149,6 +335,41 @@ async def test_a_new_public_group_is_followed_by_everyone(user, other_user):
     await socket.disconnect()
 
 
+async def test_a_new_secret_group_is_heard_of_by_nobody_else(user, other_user):
+    socket = await connect_as(other_user)
+    group = await sync_to_async(services.create_group)(creator=user, name="Cellule",
+                                                       visibility="secret")
+    assert about_group(await frames_until_marker(socket, other_user), group) == []
+    await socket.disconnect()
+
+
+async def test_join_requests_reach_the_group_managers_only(user, other_user, staff_user,
+                                                          private_group):
+    owner = await connect_as(user)
+    bystander = await connect_as(staff_user)
+    await sync_to_async(services.request_to_join)(user=other_user, group=private_group)
+    asked = await next_of_type(owner, "group.join_requested")
+    assert asked["stream"] == f"user.{user.id}"
+    assert (asked["data"]["group"]["id"], asked["data"]["user_id"]) == (private_group.id,
+                                                                        other_user.id)
+    frames = await frames_until_marker(bystander, staff_user)
+    assert [f for f in frames if f["type"] == "group.join_requested"] == []
+    await owner.disconnect()
+    await bystander.disconnect()
+
+
+async def test_events_are_stored_with_the_id_the_client_sees(user):
+    socket = await connect_as(user)
+    await send_event(user_stream(user.id), {"type": "test.happened", "value": 1})
+    frame = await next_of_type(socket, "test.happened")
+    stored = await sync_to_async(Event.objects.get)(pk=frame["id"])
+    assert frame == {"id": stored.id, "type": "test.happened", "stream": f"user.{user.id}",
+                     "created": stored.created.isoformat(), "data": {"value": 1}}
+    await socket.disconnect()
+
+
+# --- Resume ------------------------------------------------------------------------------------
+
 async def test_resume_replays_what_was_missed(user, group):
     socket = await connect_as(user)
     await sync_to_async(services.update_group)(actor=user, group=group, description="seen")
@@ -157,23 +378,35 @@ async def test_resume_replays_what_was_missed(user, group):
 
     await sync_to_async(services.update_group)(actor=user, group=group, description="missed")
     socket = await connect_as(user)
-    await socket.send_json_to({"type": "resume", "last_event_id": seen["id"]})
-    replayed = []
-    while (frame := await socket.receive_json_from())["type"] != "resume.done":
-        replayed.append(frame)
-    assert [f["data"]["group"]["id"] for f in replayed if f["id"] > seen["id"]] == [group.id]
+    replayed = await replay(socket, seen["id"])
+    newer = [f for f in replayed if f["id"] > seen["id"]]
+    assert [(f["type"], f["data"]["group"]["id"]) for f in newer] == [("group.updated", group.id)]
+    # The overlap: events just before the last one seen may come again, never that one.
+    assert seen["id"] not in [f["id"] for f in replayed]
+    assert [f["id"] for f in replayed] == sorted(f["id"] for f in replayed)
     assert all(f["stream"] in {f"user.{user.id}", f"group.{group.id}", "org"} for f in replayed)
+    await socket.disconnect()
+
+
+async def test_resume_repeats_the_overlap_before_the_last_event_seen(user):
+    socket = await connect_as(user)
+    await send_event(user_stream(user.id), {"type": "test.first"})
+    first = await next_of_type(socket, "test.first")
+    await send_event(user_stream(user.id), {"type": "test.second"})
+    second = await next_of_type(socket, "test.second")
+    # Resuming from the second repeats the first (stored within the overlap window): the
+    # client drops it as already seen.
+    assert [f["id"] for f in await replay(socket, second["id"])] == [first["id"]]
     await socket.disconnect()
 
 
 async def test_resume_does_not_replay_other_peoples_events(user, other_user, secret_group):
     socket = await connect_as(other_user)
     await sync_to_async(services.update_group)(actor=user, group=secret_group, description="x")
-    await socket.send_json_to({"type": "resume", "last_event_id": 0})
-    replayed = []
-    while (frame := await socket.receive_json_from())["type"] != "resume.done":
-        replayed.append(frame)
+    await send_event(user_stream(user.id), {"type": "test.personal"})
+    replayed = await replay(socket, 0)
     assert all(f["stream"] != f"group.{secret_group.id}" for f in replayed)
+    assert all(f["type"] != "test.personal" for f in replayed)
     await socket.disconnect()
 
 
@@ -184,41 +417,7 @@ async def test_resume_from_too_far_back_asks_for_a_resync(user, group, settings)
                                                    description=f"v{index}")
     socket = await connect_as(user)
     await socket.send_json_to({"type": "resume", "last_event_id": 0})
-    assert (await socket.receive_json_from())["type"] == "resync.required"
-    await socket.disconnect()
-
-
-@pytest.mark.parametrize("frame", ["not json", "[1, 2]", '{"no": "type"}', '{"type": 5}'])
-async def test_bad_frames_get_an_error_and_the_socket_stays_open(user, frame):
-    socket = await connect_as(user)
-    await socket.send_to(text_data=frame)
-    error = await socket.receive_json_from()
-    assert error["type"] == "error"
-    await socket.send_json_to({"type": "ping"})
-    assert (await socket.receive_json_from())["type"] == "pong"
-    await socket.disconnect()
-
-
-@pytest.mark.parametrize("payload", [{"type": "launch"}, {"type": "resume"},
-                                     {"type": "resume", "last_event_id": -1},
-                                     {"type": "resume", "last_event_id": "12"}])
-async def test_unknown_types_and_bad_fields_are_errors(user, payload):
-    socket = await connect_as(user)
-    await socket.send_json_to(payload)
-    assert (await socket.receive_json_from())["type"] == "error"
-    await socket.disconnect()
-
-
-async def test_events_are_stored_with_the_id_the_client_sees(user):
-    socket = await connect_as(user)
-
-    def send():
-        send_event_on_commit(f"user.{user.id}", {"type": "test.happened", "value": 1})
-
-    await sync_to_async(send)()
-    frame = await next_of_type(socket, "test.happened")
-    stored = await sync_to_async(Event.objects.get)(pk=frame["id"])
-    assert stored.data == {"value": 1} and frame["data"] == {"value": 1}
+    assert await socket.receive_json_from() == {"type": "resync.required", "last_event_id": 0}
     await socket.disconnect()
 
 
@@ -230,4 +429,43 @@ async def test_resume_after_pruning_asks_for_a_resync(user, group):
     await sync_to_async(Event.objects.filter(id__lte=seen["id"]).delete)()
     await socket.send_json_to({"type": "resume", "last_event_id": seen["id"]})
     assert (await next_of_type(socket, "resync.required"))["last_event_id"] == seen["id"]
+    await socket.disconnect()
+
+
+async def test_resume_from_an_id_the_server_never_gave_asks_for_a_resync(user):
+    socket = await connect_as(user)
+    await send_event(user_stream(user.id), {"type": "test.happened"})
+    latest = await next_of_type(socket, "test.happened")
+    await socket.send_json_to({"type": "resume", "last_event_id": latest["id"] + 1000})
+    assert (await next_of_type(socket, "resync.required"))["last_event_id"] == latest["id"] + 1000
+    await socket.disconnect()
+
+
+# --- Bad frames --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("frame", "code"), [
+    ("not json", "invalid_json"), (" ", "invalid_json"), ("[1, 2]", "invalid_message"),
+    ('{"no": "type"}', "invalid_message"), ('{"type": 5}', "invalid_message"),
+    ('{"type": "launch"}', "unknown_type"), ('{"type": "resume"}', "invalid_message"),
+    ('{"type": "resume", "last_event_id": -1}', "invalid_message"),
+    ('{"type": "resume", "last_event_id": "12"}', "invalid_message"),
+    ('{"type": "resume", "last_event_id": true}', "invalid_message"),
+    ('{"type": "resume", "last_event_id": 1.5}', "invalid_message"),
+])
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(user, frame, code):
+    socket = await connect_as(user)
+    await socket.send_to(text_data=frame)
+    error = await socket.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", code) and error["detail"]
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from() == {"type": "pong", "ref": None}
+    await socket.disconnect()
+
+
+async def test_binary_frames_get_an_error_and_the_socket_stays_open(user):
+    socket = await connect_as(user)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from())["type"] == "error"
+    await socket.send_json_to({"type": "ping", "ref": "a"})
+    assert await socket.receive_json_from() == {"type": "pong", "ref": "a"}
     await socket.disconnect()

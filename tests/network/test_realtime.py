@@ -1,6 +1,10 @@
+import asyncio
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from channels.layers import get_channel_layer
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -12,20 +16,48 @@ from network.tasks import prune_events
 pytestmark = pytest.mark.django_db
 
 
-def test_events_are_stored_only_after_commit(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+@pytest.fixture
+def listener():
+    """A channel-layer channel in the stream ``user.1``, as a connected socket would be."""
+    # One event loop for every call: channels-redis binds a channel's receive buffer to it.
+    loop = asyncio.new_event_loop()
+    layer = get_channel_layer()
+    channel = loop.run_until_complete(layer.new_channel())
+    loop.run_until_complete(layer.group_add("user.1", channel))
+
+    def receive(timeout=2.0):
+        try:
+            return loop.run_until_complete(asyncio.wait_for(layer.receive(channel), timeout))
+        except TimeoutError:
+            return None
+
+    yield receive
+    loop.run_until_complete(layer.group_discard("user.1", channel))
+    loop.close()
+
+
+def test_events_are_stored_and_pushed_only_after_commit(django_capture_on_commit_callbacks,
+                                                         listener):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         realtime.send_event_on_commit("user.1", {"type": "thing.happened", "n": 1})
         assert not Event.objects.exists()
+        assert listener(timeout=0.2) is None
+    assert len(callbacks) == 1
     event = Event.objects.get()
     assert (event.stream, event.type, event.data) == ("user.1", "thing.happened", {"n": 1})
+    assert listener() == {"type": "relais.event", "event": realtime.envelope(event)}
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    with (django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError),
-          transaction.atomic()):
-        realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
-        raise ValueError
-    assert not Event.objects.exists()
+def test_nothing_is_stored_or_pushed_when_the_transaction_rolls_back(
+        django_capture_on_commit_callbacks, listener):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ValueError), transaction.atomic():
+            realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+            raise ValueError
+        realtime.send_event_on_commit("user.1", {"type": "after.rollback"})
+    assert len(callbacks) == 1
+    assert list(Event.objects.values_list("type", flat=True)) == ["after.rollback"]
+    assert listener()["event"]["type"] == "after.rollback"
 
 
 def test_envelope_carries_id_type_stream_time_and_data():
@@ -47,9 +79,24 @@ def test_events_since_repeats_the_last_seconds_to_cover_commit_races():
 
 def test_events_since_an_unknown_id_returns_newer_events_only():
     old = Event.objects.create(stream="user.1", type="a.b", data={})
+    gone = Event.objects.create(stream="user.1", type="a.b", data={})
     new = Event.objects.create(stream="user.1", type="a.b", data={})
-    assert list(realtime.events_since(["user.1"], old.id - 1 if old.id > 1 else 0)
-                .values_list("id", flat=True))[-1] == new.id
+    gone_id = gone.id
+    gone.delete()
+    # Without the stored time of the last event there is no overlap window: ids after it only.
+    assert list(realtime.events_since(["user.1"], gone_id).values_list("id", flat=True)) == [
+        new.id]
+    assert list(realtime.events_since(["user.1"], 0).values_list("id", flat=True)) == [
+        old.id, new.id]
+
+
+def test_events_since_never_returns_the_last_event_seen_nor_other_streams():
+    first = Event.objects.create(stream="user.1", type="a.b", data={})
+    middle = Event.objects.create(stream="group.2", type="a.b", data={})
+    Event.objects.create(stream="group.3", type="a.b", data={})
+    last = Event.objects.create(stream="group.2", type="a.b", data={})
+    assert list(realtime.events_since(["user.1", "group.2"], last.id)
+                .values_list("id", flat=True)) == [first.id, middle.id]
 
 
 def test_pruning_deletes_only_events_past_retention(settings):
@@ -57,9 +104,24 @@ def test_pruning_deletes_only_events_past_retention(settings):
     old = Event.objects.create(stream="user.1", type="a.b", data={})
     Event.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=8))
     recent = Event.objects.create(stream="user.1", type="a.b", data={})
-    prune_events.enqueue()
-    prune_events.enqueue()  # idempotent
+    assert prune_events.enqueue().return_value == 1
+    assert prune_events.enqueue().return_value == 0  # safe to run twice
     assert list(Event.objects.values_list("id", flat=True)) == [recent.id]
+
+
+def test_the_event_log_prunes_itself_every_so_many_events(monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    old = Event.objects.create(stream="user.1", type="a.b", data={})
+    Event.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=30))
+    monkeypatch.setattr(realtime, "PRUNE_EVERY", 10**9)
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+    assert Event.objects.filter(pk=old.pk).exists()
+    monkeypatch.setattr(realtime, "PRUNE_EVERY", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+    assert not Event.objects.filter(pk=old.pk).exists()
+    assert Event.objects.count() == 2
 
 
 def test_prune_command_reports_what_it_deleted(capsys):
@@ -67,3 +129,12 @@ def test_prune_command_reports_what_it_deleted(capsys):
     Event.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=30))
     call_command("prune_events")
     assert "Deleted 1 old events." in capsys.readouterr().out
+
+
+def test_every_event_type_is_documented():
+    root = Path(__file__).resolve().parents[2]
+    documented = set(re.findall(r"^### `([a-z_]+\.[a-z_]+)`", (root / "docs" / "realtime.md")
+                                .read_text(), re.M))
+    built = {event_type for module in root.glob("*/events.py")
+             for event_type in re.findall(r'"type": "([a-z_]+\.[a-z_]+)"', module.read_text())}
+    assert built and built <= documented, built - documented

@@ -75,11 +75,21 @@ def test_bad_values_fail_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode():
+def test_the_test_database_connection_asks_for_wal():
     if connection.vendor != "sqlite":
         pytest.skip("the embedded configuration only")
     with connection.cursor() as cursor:
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-    # The test database is in memory, where SQLite reports "memory"; a file database uses WAL.
+    # pytest-django's SQLite database is in memory, where SQLite reports "memory".
     assert mode in {"wal", "memory"}
     assert "journal_mode=WAL" in connection.settings_dict["OPTIONS"]["init_command"]
+
+
+def test_the_embedded_database_file_runs_in_wal_mode(tmp_path):
+    code = ("import django; django.setup(); from django.db import connection; "
+            "cursor = connection.cursor(); "
+            "print(cursor.execute('PRAGMA journal_mode').fetchone()[0])")
+    result = run(["-c", code], DJANGO_SETTINGS_MODULE="network.settings",
+                 RELAIS_VAR_DIR=str(tmp_path), DATABASE_URL="", REDIS_URL="", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "wal"
