@@ -1,0 +1,73 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from notifications import selectors, services
+from notifications.texts import describe
+
+# Ids are signed 64-bit integers: a longer number names no row (and SQLite cannot take it).
+MAX_ID = 2**63 - 1
+
+
+def _id(value: str | None) -> int | None:
+    """A row id typed by someone, or None when it cannot be one ("²" is a digit too)."""
+    if value and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def _rows(notifications):
+    return [{"notification": n, "text": describe(n)} for n in notifications]
+
+
+@login_required
+def notification_list(request):
+    unread_only = request.GET.get("filter") == "unread"
+    before = request.GET.get("before")
+    rows, more = selectors.page(request.user, unread=unread_only, before_id=_id(before))
+    context = {"rows": _rows(rows), "more": more, "unread_only": unread_only,
+               "next_before": rows[-1].id if more else None, "nav": "notifications"}
+    template = ("notifications/_rows.html" if request.htmx and before
+                else "notifications/list.html")
+    return render(request, template, context)
+
+
+@login_required
+def open_notification(request, pk):
+    """Mark the notification read, then go where it points."""
+    notification = selectors.notifications_for(request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    services.mark_read(user=request.user, ids=[notification.id])
+    if not url_has_allowed_host_and_scheme(notification.url, {request.get_host()}):
+        return redirect("notifications:list")
+    return redirect(notification.url)
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    ids = [i for i in map(_id, request.POST.getlist("id")) if i is not None]
+    services.mark_read(user=request.user, ids=ids)
+    if request.htmx:
+        return badge(request)
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                       require_https=request.is_secure()):
+        return HttpResponseRedirect(next_url)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    services.mark_all_read(user=request.user)
+    return redirect("notifications:list")
+
+
+@login_required
+def badge(request):
+    return render(request, "notifications/_badge.html",
+                  {"count": selectors.unread_count(request.user)})
