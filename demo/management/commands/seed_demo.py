@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import User
+from demo.feed_content import seed_feed
 from groups import services
 from groups.models import Group
 
@@ -162,6 +163,7 @@ class Command(BaseCommand):
         services.request_to_join(user=people["t.simon"], group=cadres,
                                  message="Je fais fonction de cadre en cardiologie ce mois-ci.")
         services.request_to_join(user=people["m.roux"], group=cadres)
+        seed_feed(people)
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")

@@ -1,0 +1,67 @@
+"""The composer and the edit form. Validation itself lives in the services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from feed.models import Post
+from feed.services import POLL_MAX_OPTIONS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ComposerForm(forms.Form):
+    group = forms.ChoiceField(label=_("Post in"))
+    body = forms.CharField(label=_("Message"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(label=_("Type"), choices=Post.Kind.choices, initial=Post.Kind.POST,
+                             widget=forms.RadioSelect)
+    requires_ack = forms.BooleanField(label=_("Ask readers to confirm they have read and "
+                                              "understood it"), required=False)
+    ack_deadline = forms.DateTimeField(
+        label=_("Confirm by"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    poll_question = forms.CharField(label=_("Question"), required=False, max_length=300)
+    poll_multiple = forms.BooleanField(label=_("Allow several answers"), required=False)
+    poll_anonymous = forms.BooleanField(label=_("Anonymous votes"), required=False)
+    poll_closes_at = forms.DateTimeField(
+        label=_("Closes at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    attachments = MultipleFileField(label=_("Attach files"), required=False)
+
+    def __init__(self, *args, groups=(), can_announce=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.slug, g.name) for g in groups]
+        if not can_announce:
+            self.fields["kind"].choices = [c for c in Post.Kind.choices
+                                           if c[0] != Post.Kind.ANNOUNCEMENT]
+
+    def poll_options(self) -> list[str]:
+        return [self.data.get(f"poll_option_{i}", "") for i in range(POLL_MAX_OPTIONS)]
+
+    def poll_option_slots(self) -> list[dict]:
+        """The ten option inputs, refilled after an error so nothing typed is lost."""
+        return [{"index": i, "number": i + 1, "value": value}
+                for i, value in enumerate(self.poll_options())]
+
+
+class EditPostForm(forms.Form):
+    body = forms.CharField(label=_("Message"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 8}))
+    kind = forms.ChoiceField(label=_("Type"), required=False, widget=forms.RadioSelect,
+                             choices=[(Post.Kind.POST, _("Post")),
+                                      (Post.Kind.ANNOUNCEMENT, _("Announcement"))])
+    requires_ack = forms.BooleanField(label=_("Ask readers to confirm they have read and "
+                                              "understood it"), required=False)
+    ack_deadline = forms.DateTimeField(
+        label=_("Confirm by"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
