@@ -18,16 +18,21 @@ class UserPreferencesMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.language in dict(settings.LANGUAGES):
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            activate_user_preferences(request, user)
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+def activate_user_preferences(request, user) -> None:
+    """Also called by the API once a token has identified the user (after the middleware)."""
+    if user.language in dict(settings.LANGUAGES):
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
 
 
 def mfa_is_required_for(user) -> bool:

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -22,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import ApiToken, Invitation, User
 from accounts.signals import user_activated
+from network.links import absolute_url
 
 PROFILE_FIELDS = ("display_name", "job_title", "department", "phone", "language", "time_zone")
 AVATAR_SIZE = 256
@@ -175,9 +175,7 @@ def create_invitation(*, inviter: User, email: str, kind: str = User.Kind.MEMBER
 
 
 def _absolute_url(path: str) -> str:
-    """A link for an email sent outside a request: the Site's domain (set in the admin)."""
-    scheme = "https" if settings.HTTPS else "http"
-    return f"{scheme}://{Site.objects.get_current().domain}{path}"
+    return absolute_url(path)
 
 
 def _send_invitation_email(invitation: Invitation, inviter: User, link: str) -> None:

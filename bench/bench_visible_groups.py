@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+# After ROOT: bench/feed.py must not shadow the feed app.
+sys.path.append(str(ROOT / "bench"))
 workdir = tempfile.mkdtemp(prefix="relais-bench-")
 atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 os.environ.setdefault("SQLITE_PATH", os.path.join(workdir, "bench.sqlite3"))

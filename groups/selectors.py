@@ -140,3 +140,15 @@ def invite_candidates(viewer, group: Group, *, query: str) -> QuerySet[User]:
     if not group.allow_guests:
         people = people.exclude(kind=User.Kind.GUEST)
     return people
+
+
+def users_who_can_see(group: Group) -> QuerySet[User]:
+    """Active accounts that ``visible_groups`` lets see ``group``'s content (the same rules,
+    read the other way round: from one group to its viewers)."""
+    members = Membership.objects.filter(group=group).values("user_id")
+    rule = Q(is_staff=True) | Q(id__in=members, kind=User.Kind.MEMBER)
+    if group.allow_guests:
+        rule |= Q(id__in=members, kind=User.Kind.GUEST)
+    if group.visibility == Group.Visibility.PUBLIC:
+        rule |= Q(kind=User.Kind.MEMBER)
+    return User.objects.filter(rule, is_active=True)

@@ -69,10 +69,14 @@ def unknown_path(request, rest: str):
 
 def _register_routers():
     from accounts.api import router as accounts_router
+    from feed.api import router as feed_router
     from groups.api import router as groups_router
+    from notifications.api import router as notifications_router
 
     api.add_router("/", accounts_router)
     api.add_router("/groups", groups_router)
+    api.add_router("/", feed_router)
+    api.add_router("/notifications", notifications_router)
     api.add_router("", unknown_paths)
 
 

@@ -54,6 +54,48 @@ def send_event_on_commit(stream: str, event: dict) -> None:
     transaction.on_commit(partial(_store_and_push, stream, event_type, data))
 
 
+def send_events_on_commit(events: list[tuple[str, dict]]) -> None:
+    """Store and push many ``(stream, event)`` pairs after commit, stored in one statement.
+
+    For fan-out to many people (one notification per member of a large group).
+    """
+    if not events:
+        return
+    rows = [(stream, event["type"], {k: v for k, v in event.items() if k != "type"})
+            for stream, event in events]
+    transaction.on_commit(partial(_store_and_push_many, rows))
+
+
+def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
+    from network.models import Event
+
+    # PostgreSQL and SQLite (3.35+) both return the ids of bulk-inserted rows.
+    stored = Event.objects.bulk_create(
+        [Event(stream=stream, type=event_type, data=data) for stream, event_type, data in rows])
+    if stored[0].id // PRUNE_EVERY != stored[-1].id // PRUNE_EVERY:
+        from network.tasks import prune_events as prune_task
+
+        prune_task.enqueue()
+    _push([(event.stream, envelope(event)) for event in stored])
+
+
+def _push(envelopes: list[tuple[str, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not envelopes:
+        return
+
+    async def send_all():
+        for stream, body in envelopes:
+            await layer.group_send(stream, {"type": LAYER_MESSAGE_TYPE, "event": body})
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+    else:
+        threading.Thread(target=async_to_sync(send_all), daemon=True).start()
+
+
 def _store_and_push(stream: str, event_type: str, data: dict) -> None:
     from network.models import Event
 

@@ -52,10 +52,14 @@ INSTALLED_APPS = [
     "network",
     "accounts",
     "groups",
+    "feed",
+    "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "network.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "network.context_processors.relais",
+                "feed.context_processors.nav_counts",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -207,6 +213,11 @@ RELAIS_LIMITS = {
     "message_chars": env_int("RELAIS_MESSAGE_MAX_CHARS", 10_000),
     "upload_bytes": env_int("RELAIS_UPLOAD_MAX_BYTES", 50 * 1024 * 1024),
     "api_page_size": env_int("RELAIS_API_PAGE_SIZE", 50),
+    "post_chars": env_int("RELAIS_POST_MAX_CHARS", 20_000),
+    "comment_chars": env_int("RELAIS_COMMENT_MAX_CHARS", 5_000),
+    "post_attachments": env_int("RELAIS_POST_MAX_ATTACHMENTS", 10),
+    "reminder_interval_minutes": env_int("RELAIS_REMINDER_INTERVAL_MINUTES", 240),
+    "receipt_push_seconds": env_int("RELAIS_RECEIPT_PUSH_SECONDS", 1),
     "event_resume_max": env_int("RELAIS_EVENT_RESUME_MAX", 500),
     "event_retention_days": env_int("RELAIS_EVENT_RETENTION_DAYS", 7),
 }

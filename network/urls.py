@@ -1,17 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from feed import views as feed_views
 from network import views
 from network.api import api
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", feed_views.home, name="home"),
+    path("", include("feed.urls")),
+    path("notifications/", include("notifications.urls")),
     path("chat/", views.coming_soon, {"section": "chat"}, name="chat"),
     path("documents/", views.coming_soon, {"section": "documents"}, name="documents"),
     path("search/", views.coming_soon, {"section": "search"}, name="search"),
     path("desks/", views.coming_soon, {"section": "desks"}, name="desks"),
-    path("notifications/", views.coming_soon, {"section": "notifications"},
-         name="notifications"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),

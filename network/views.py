@@ -20,7 +20,6 @@ SECTIONS = {
                               "available here.")),
     "desks": (_("Service desks"), _("Requests to IT, biomedical, HR and quality will be "
                                     "tracked here.")),
-    "notifications": (_("Notifications"), _("You have no notifications.")),
 }
 
 

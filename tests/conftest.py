@@ -171,5 +171,13 @@ def sent_events(monkeypatch, django_capture_on_commit_callbacks):
         recorder.events.append({"stream": stream, "type": event_type, "data": data})
         original(stream, event_type, data)
 
+    original_many = realtime._store_and_push_many
+
+    def record_many(rows):
+        for stream, event_type, data in rows:
+            recorder.events.append({"stream": stream, "type": event_type, "data": data})
+        original_many(rows)
+
     monkeypatch.setattr(realtime, "_store_and_push", record)
+    monkeypatch.setattr(realtime, "_store_and_push_many", record_many)
     return recorder

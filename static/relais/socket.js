@@ -1,14 +1,17 @@
 // The one websocket per tab (docs/realtime.md). Reconnects with backoff, resumes from the
 // last event id it saw, drops duplicates, and re-emits every event as a DOM event
 // "relais:<type>" on document (detail = the envelope), so pages and htmx can react.
-const RESUME_KEY = "relais.lastEventId";
+//
+// A page starts from the last event id that existed when the server rendered it (the body's
+// data-last-event-id): whatever happened after the render reaches the page, and what the page
+// already shows is not replayed by a later page load.
 const SEEN_LIMIT = 2000;
 
 class RelaisSocket {
   constructor() {
     this.seen = new Set();
     this.attempt = 0;
-    this.lastEventId = Number(sessionStorage.getItem(RESUME_KEY) || 0);
+    this.lastEventId = Number(document.body.dataset.lastEventId || 0);
     this.connect();
   }
 
@@ -35,7 +38,7 @@ class RelaisSocket {
     let frame;
     try { frame = JSON.parse(msg.data); } catch { return; }
     if (frame.type === "session.ready") {
-      // A first connection starts from now; a reconnection asks for what it missed.
+      // Ask for what happened since the page was rendered (or since the socket dropped).
       if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
       else this.remember(frame.last_event_id);
     } else if (frame.type === "resync.required") {
@@ -54,7 +57,6 @@ class RelaisSocket {
 
   remember(id) {
     this.lastEventId = id;
-    sessionStorage.setItem(RESUME_KEY, String(id));
   }
 }
 

@@ -384,9 +384,12 @@ def test_group_cards_show_member_count_visibility_and_my_role(member_client, oth
 
 # --- detail, more ------------------------------------------------------------------------------
 
-def test_group_page_has_a_posts_card_with_an_empty_state(member_client, group):
+def test_group_page_loads_its_posts_with_an_empty_state(member_client, group):
     content = member_client.get(detail(group)).content.decode()
-    assert "Nothing has been posted in this group yet." in content
+    posts_url = reverse("feed:group_posts", args=[group.slug])
+    assert f'hx-get="{posts_url}"' in content
+    fragment = member_client.get(posts_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Nothing has been posted in this group yet." in fragment
 
 
 def test_private_group_page_offers_ask_to_join_and_hides_the_members_link(other_client,
