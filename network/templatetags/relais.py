@@ -1,5 +1,7 @@
 """Template helpers shared by every page: icons and avatars."""
 
+import functools
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
@@ -54,8 +56,10 @@ ICONS = {
 
 
 @register.simple_tag
+@functools.lru_cache(maxsize=512)
 def icon(name: str, label: str = "", size: int = 20):
-    """An inline SVG icon; decorative unless a label is given."""
+    """An inline SVG icon; decorative unless a label is given. Remembered: a feed page draws
+    hundreds of the same few."""
     paths = ICONS[name]
     aria = format_html('role="img" aria-label="{}"', label) if label else 'aria-hidden="true"'
     return mark_safe(  # noqa: S308 - the paths are constants above; the label is escaped

@@ -463,10 +463,10 @@ def populate(author, reader, group, count):
     post(author, group, "Awaiting", kind="announcement", requires_ack=True)
 
 
-# A first feed page: the top ids (awaiting, pinned: 2), the page's ids (1), then the top and
-# page posts together with their prefetches (posts, attachments, latest comments, replies,
-# reactions, poll, options, my votes, my receipts: 9).
-FEED_PAGE_QUERIES = 12
+# A first feed page: my groups (1), the top ids (awaiting, pinned: 2), the page's ids (1), then
+# the top and page posts together with their prefetches (posts, attachments, latest comments,
+# replies, reactions, poll, options, my votes, my receipts: 9).
+FEED_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [2, 20])
