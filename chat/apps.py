@@ -3,5 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
     verbose_name = _("Chat")
+
+    def ready(self):
+        from chat import receivers
+
+        receivers.connect()

@@ -1,5 +1,22 @@
-"""Reads the websocket consumer needs, scoped to the connected user."""
+"""Every read of chat, scoped to the viewer, and the reads the websocket consumer needs."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from chat.models import (
+    Conversation,
+    Message,
+    MessageMention,
+    MessageReaction,
+    Participant,
+    ReadState,
+)
+from chat.permissions import visible_conversations
+from groups.models import Membership
 from groups.selectors import visible_groups
 from network.realtime import ORG_STREAM, events_since, group_stream, resume_limit, user_stream
 
@@ -44,3 +61,104 @@ def latest_event_id() -> int:
     from network.models import Event
 
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+# --- Conversations and messages --------------------------------------------------------------
+
+def conversation_streams(conversation) -> list[str]:
+    """Where a conversation's events go: its group's stream, or each person's own stream."""
+    if conversation.is_channel:
+        return [group_stream(conversation.group_id)]
+    return [user_stream(uid) for uid in
+            conversation.participants.order_by("user_id").values_list("user_id", flat=True)]
+
+
+def people_in(conversation):
+    """Who can read a conversation (for mentions and notifications)."""
+    from accounts.models import User
+    from groups.selectors import users_who_can_see
+
+    if conversation.is_channel:
+        return users_who_can_see(conversation.group)
+    return User.objects.filter(chat_participations__conversation=conversation, is_active=True)
+
+
+def my_conversations(user):
+    """The conversations in ``user``'s sidebar, most recent first, with unread and mention
+    counts: the channels of their groups and their direct conversations."""
+    if not (user.is_authenticated and user.is_active):
+        return Conversation.objects.none()
+    member_of = Membership.objects.filter(user=user).values("group_id")
+    mine = Participant.objects.filter(user=user).values("conversation_id")
+    read_seq = Coalesce(Subquery(ReadState.objects.filter(conversation=OuterRef("pk"), user=user)
+                                 .values("last_read_seq")[:1]), Value(0))
+    # Counted per conversation in correlated subqueries: only the rows of the sidebar pay.
+    unread = (Message.objects.filter(conversation=OuterRef("pk"), seq__gt=OuterRef("read_seq"),
+                                     deleted_at__isnull=True)
+              .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True))
+              .exclude(author=user).order_by().values("conversation")
+              .annotate(n=Count("id")).values("n"))
+    mentions = (MessageMention.objects.filter(conversation=OuterRef("pk"), user=user,
+                                              seq__gt=OuterRef("read_seq"))
+                .order_by().values("conversation").annotate(n=Count("id")).values("n"))
+    return (visible_conversations(user)
+            .filter(Q(group__in=member_of) | Q(id__in=mine))
+            .select_related("group")
+            .annotate(read_seq=read_seq)
+            .annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+                      mention_count=Coalesce(Subquery(mentions, output_field=IntegerField()), 0))
+            .order_by(Coalesce("last_message_at", "created").desc(), "-id"))
+
+
+@dataclass
+class History:
+    messages: list = field(default_factory=list)
+    more_before: bool = False
+    more_after: bool = False
+
+
+def _with_details(messages):
+    return messages.select_related("author").prefetch_related(
+        Prefetch("reactions", queryset=MessageReaction.objects.select_related("user")
+                 .only("id", "message_id", "emoji", "user_id", "user__display_name")
+                 .order_by("created", "id")))
+
+
+def history(conversation, *, before: int | None = None, after: int | None = None,
+            around: int | None = None, limit: int = 50) -> History:
+    """A window of the conversation (seq order), keyset-paged both ways on ``seq``.
+
+    ``around`` is a message *id* (from a link or a search result): the window centres on it.
+    """
+    shown = (Message.objects.filter(conversation=conversation)
+             .filter(Q(thread_root__isnull=True) | Q(also_in_channel=True)))
+    if around is not None:
+        target = shown.filter(id=around).values_list("seq", flat=True).first()
+        if target is None:
+            return History()
+        half = limit // 2
+        older = list(_with_details(shown.filter(seq__lt=target)).order_by("-seq")[: half + 1])
+        newer = list(_with_details(shown.filter(seq__gte=target)).order_by("seq")[: half + 1])
+        return History(messages=[*reversed(older[:half]), *newer[:half]],
+                       more_before=len(older) > half, more_after=len(newer) > half)
+    if after is not None:
+        rows = list(_with_details(shown.filter(seq__gt=after)).order_by("seq")[: limit + 1])
+        return History(messages=rows[:limit], more_before=after > 0, more_after=len(rows) > limit)
+    queryset = shown if before is None else shown.filter(seq__lt=before)
+    rows = list(_with_details(queryset).order_by("-seq")[: limit + 1])
+    return History(messages=list(reversed(rows[:limit])), more_before=len(rows) > limit,
+                   more_after=before is not None)
+
+
+def thread(root) -> list:
+    """A thread's replies, oldest first."""
+    return list(_with_details(Message.objects.filter(thread_root=root)).order_by("seq"))
+
+
+def reaction_counts(message) -> dict[str, int]:
+    return dict(message.reactions.order_by().values_list("emoji").annotate(n=Count("id")))
+
+
+def direct_conversation_between(user_ids) -> Conversation | None:
+    key = ",".join(str(uid) for uid in sorted(set(user_ids)))
+    return Conversation.objects.filter(direct_key=key).first()

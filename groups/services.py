@@ -25,6 +25,7 @@ from groups.permissions import (
     check_not_archived,
 )
 from groups.selectors import has_pending_request, membership_of
+from groups.signals import group_created
 from network.realtime import ORG_STREAM, group_stream, send_event_on_commit, user_stream
 
 EDITABLE_FIELDS = ("name", "description", "colour", "visibility", "allow_guests")
@@ -84,6 +85,7 @@ def create_group(*, creator: User, name: str, description: str = "",
         _membership_events(group, membership.user_id, "added", membership.role)
         if group.visibility != Group.Visibility.SECRET:
             send_event_on_commit(ORG_STREAM, events.group_updated(group, changed=["created"]))
+        group_created.send(sender=Group, group=group)
     return group
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "feed",
+    "chat",
     "notifications",
     "demo",
 ]

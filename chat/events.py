@@ -1,0 +1,59 @@
+"""Event builders for chat (docs/realtime.md). JSON-only payloads.
+
+Message events carry the message itself: they go only to streams whose listeners can see the
+conversation (the group's stream for a channel, each person's stream for a direct one).
+"""
+
+from chat.models import Message
+
+
+def message_payload(message: Message) -> dict:
+    deleted = message.is_deleted
+    author = message.author
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "author": {"id": author.id, "display_name": author.display_name} if author else None,
+        "client_id": message.client_id,
+        "body": "" if deleted else message.body,
+        "body_html": "" if deleted else message.body_html,
+        "thread_root_id": message.thread_root_id,
+        "also_in_channel": message.also_in_channel,
+        "reply_count": message.reply_count,
+        "urgent": message.urgent,
+        "created": message.created.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+    }
+
+
+def message_created(message: Message) -> dict:
+    return {"type": "message.created", "message": message_payload(message)}
+
+
+def message_updated(message: Message) -> dict:
+    return {"type": "message.updated", "message": message_payload(message)}
+
+
+def message_deleted(message: Message) -> dict:
+    return {"type": "message.deleted", "message": {"id": message.id,
+                                                   "conversation_id": message.conversation_id,
+                                                   "seq": message.seq}}
+
+
+def reaction_changed(message: Message, *, counts: dict[str, int]) -> dict:
+    return {"type": "reaction.changed", "message_id": message.id,
+            "conversation_id": message.conversation_id, "counts": counts}
+
+
+def conversation_read(*, conversation_id: int, user_id: int, last_read_seq: int) -> dict:
+    return {"type": "conversation.read", "conversation_id": conversation_id,
+            "user_id": user_id, "last_read_seq": last_read_seq}
+
+
+def typing_started(*, conversation_id: int, user_id: int, display_name: str,
+                   thread_root_id: int | None) -> dict:
+    """Ephemeral: pushed through the channel layer, never stored nor replayed."""
+    return {"type": "typing.started", "conversation_id": conversation_id, "user_id": user_id,
+            "display_name": display_name, "thread_root_id": thread_root_id}

@@ -1,0 +1,321 @@
+"""Every write to chat. ``send_message`` is the one way a message comes to exist, over the API
+or the socket alike (DESIGN.md, "Real-time")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import visible_people
+from chat import events, permissions, selectors
+from chat.models import (
+    DIRECT_MAX_PEOPLE,
+    Conversation,
+    Message,
+    MessageEdit,
+    MessageMention,
+    MessageReaction,
+    Participant,
+    ReadState,
+    ThreadFollow,
+)
+from groups.models import Group
+from network import rich_text
+from network.reactions import REACTION_EMOJI
+from network.realtime import send_events_on_commit
+from notifications import services as notifications
+from notifications.models import Notification
+
+CLIENT_ID_MAX = 64
+
+
+# --- Conversations ---------------------------------------------------------------------------
+
+def ensure_channel(group: Group) -> Conversation:
+    """The group's channel, created on first need (and by the group_created hook)."""
+    channel = Conversation.objects.filter(group=group).first()
+    if channel is not None:
+        return channel
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(kind=Conversation.Kind.CHANNEL, group=group,
+                                               created_by=group.created_by)
+    except IntegrityError:
+        return Conversation.objects.get(group=group)
+
+
+def start_direct(*, user: User, user_ids: list[int]) -> tuple[Conversation, bool]:
+    """The direct conversation of ``user`` and ``user_ids``: the existing one, or a new one.
+
+    Returns it and whether it was created. Up to 20 people; guests only with people who share
+    a group with them (visible_people applies the same rule to everyone).
+    """
+    try:
+        others = {int(uid) for uid in user_ids} - {user.id}
+    except (TypeError, ValueError):
+        raise ValidationError({"user_ids": _("Give the ids of the people to talk to.")}) from None
+    if not others:
+        raise ValidationError({"user_ids": _("Choose at least one other person.")})
+    if len(others) + 1 > DIRECT_MAX_PEOPLE:
+        raise ValidationError({"user_ids": _("A direct conversation has %(max)s people at "
+                                             "most.") % {"max": DIRECT_MAX_PEOPLE}})
+    found = set(visible_people(user).filter(id__in=others).values_list("id", flat=True))
+    if found != others:
+        raise ValidationError({"user_ids": _("You can only write to people you can see in the "
+                                             "directory.")})
+    everyone = sorted(others | {user.id})
+    # Nor may anyone bring a guest together with people outside the guest's shared groups.
+    for guest in User.objects.filter(id__in=others, kind=User.Kind.GUEST):
+        if visible_people(guest).filter(id__in=everyone).count() != len(everyone):
+            raise ValidationError({"user_ids": _("%(name)s is a guest and can only talk with "
+                                                 "people who share a group with them.")
+                                   % {"name": guest.display_name}})
+    existing = selectors.direct_conversation_between(everyone)
+    if existing is not None:
+        return existing, False
+    key = ",".join(str(uid) for uid in everyone)
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT,
+                                                       direct_key=key, created_by=user)
+            Participant.objects.bulk_create([Participant(conversation=conversation, user_id=uid)
+                                             for uid in everyone])
+    except IntegrityError:  # someone else started it at the same moment
+        return Conversation.objects.get(direct_key=key), False
+    return conversation, True
+
+
+def set_urgent_allowed(*, actor: User, conversation: Conversation, allowed: bool) -> Conversation:
+    if not permissions.can_moderate(actor, conversation):
+        raise PermissionDenied(_("Only the group's owners and admins can change this."))
+    conversation.urgent_allowed = allowed
+    conversation.save(update_fields=["urgent_allowed"])
+    return conversation
+
+
+# --- Messages --------------------------------------------------------------------------------
+
+def message_url(message: Message) -> str:
+    return f"{reverse('chat:conversation', args=[message.conversation_id])}?message={message.id}"
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": _("Write a message first.")})
+    body = body.strip()
+    limit = settings.RELAIS_LIMITS["message_chars"]
+    if len(body) > limit:
+        raise ValidationError({"body": _("This message is too long: %(limit)s characters at "
+                                         "most (%(length)s written).") % {"limit": limit,
+                                                                          "length": len(body)}})
+    return body
+
+
+def _clean_client_id(client_id) -> str:
+    client_id = client_id or ""
+    if not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX:
+        raise ValidationError({"client_id": _("client_id is a text of %(max)s characters at "
+                                              "most.") % {"max": CLIENT_ID_MAX}})
+    return client_id
+
+
+def _thread_root(conversation: Conversation, thread_root_id) -> Message | None:
+    if thread_root_id in (None, ""):
+        return None
+    try:
+        root = Message.objects.filter(conversation=conversation, id=int(thread_root_id)).first()
+    except (TypeError, ValueError):
+        root = None
+    if root is None:
+        raise ValidationError({"thread_id": _("There is no such message in this "
+                                              "conversation.")})
+    # Threads are one level deep: answering a reply answers its thread.
+    return root.thread_root if root.thread_root_id else root
+
+
+def send_message(*, author: User, conversation: Conversation, body: str, client_id: str = "",
+                 thread_root_id: int | None = None, also_in_channel: bool = False,
+                 urgent: bool = False) -> tuple[Message, bool]:
+    """Store a message and tell everyone who can read it; returns it and whether it is new.
+
+    A send retried with the same ``client_id`` returns the message stored the first time.
+    """
+    permissions.check_can_send(author, conversation)
+    client_id = _clean_client_id(client_id)
+    if client_id:
+        existing = Message.objects.filter(conversation=conversation, author=author,
+                                          client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    body = _clean_body(body)
+    root = _thread_root(conversation, thread_root_id)
+    if urgent and not permissions.can_send_urgent(author, conversation):
+        raise PermissionDenied(_("Urgent messages are not enabled in this channel."))
+    rendered = rich_text.render(body, mentionable=selectors.people_in(conversation))
+    try:
+        with transaction.atomic():
+            message = _store(author, conversation, body, rendered, client_id, root,
+                             also_in_channel and root is not None, urgent)
+    except IntegrityError:
+        # The same client_id raced in from another connection: the first one won.
+        existing = Message.objects.filter(conversation=conversation, author=author,
+                                          client_id=client_id).first()
+        if client_id and existing is not None:
+            return existing, False
+        raise
+    return message, True
+
+
+def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent):
+    now = timezone.now()
+    # The row lock gives each message the next number: one total order for every client.
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    seq = locked.last_seq + 1
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_message_at=now)
+    conversation.last_seq, conversation.last_message_at = seq, now
+    message = Message.objects.create(conversation=conversation, seq=seq, author=author,
+                                     client_id=client_id, body=body, body_html=rendered.html,
+                                     thread_root=root, also_in_channel=also_in_channel,
+                                     urgent=urgent, created=now)
+    _mark_read(author, conversation, seq)
+    if root is not None:
+        Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1,
+                                                  last_reply_at=now)
+        root.refresh_from_db(fields=["reply_count", "last_reply_at"])
+        # The root's author follows from the first reply on: after that, an unfollow sticks.
+        starters = {root.author_id} if root.reply_count == 1 else set()
+        ThreadFollow.objects.bulk_create([ThreadFollow(root=root, user_id=uid) for uid in
+                                          ({author.id} | starters) - {None}],
+                                         ignore_conflicts=True)
+    MessageMention.objects.bulk_create([
+        MessageMention(message=message, user_id=uid, conversation=conversation, seq=seq)
+        for uid in rendered.mentioned_ids])
+    _notify_about(message, root, rendered.mentioned_ids)
+    _send(conversation, events.message_created(message))
+    if root is not None:
+        _send(conversation, events.message_updated(root))
+    return message
+
+
+def _notify_about(message: Message, root: Message | None, mentioned: list[int]) -> None:
+    conversation = message.conversation
+    target = notifications.Target(
+        type="message", id=message.id, url=message_url(message),
+        title=rich_text.plain_excerpt(message.body),
+        group_id=conversation.group_id if conversation.is_channel else None)
+    if mentioned:
+        notifications.notify(mentioned, Notification.Kind.MENTION, target,
+                             actor=message.author, urgent=message.urgent)
+    if root is not None:
+        followers = set(ThreadFollow.objects.filter(root=root).values_list("user_id", flat=True))
+        notifications.notify(followers - set(mentioned), Notification.Kind.REPLY, target,
+                             actor=message.author, urgent=message.urgent)
+    elif not conversation.is_channel:
+        people = set(conversation.participants.values_list("user_id", flat=True))
+        notifications.notify(people - set(mentioned), Notification.Kind.DIRECT_MESSAGE, target,
+                             actor=message.author, urgent=message.urgent)
+
+
+def _send(conversation: Conversation, event: dict) -> None:
+    send_events_on_commit([(stream, event) for stream in selectors.conversation_streams(
+        conversation)])
+
+
+def edit_message(*, actor: User, message: Message, body: str) -> Message:
+    if not permissions.can_edit(actor, message):
+        raise PermissionDenied(_("Only the author can edit this message."))
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    rendered = rich_text.render(body, mentionable=selectors.people_in(message.conversation))
+    with transaction.atomic():
+        MessageEdit.objects.create(message=message, body=message.body, edited_by=actor)
+        message.body, message.body_html = body, rendered.html
+        message.edited_at = timezone.now()
+        message.save(update_fields=["body", "body_html", "edited_at"])
+        _send(message.conversation, events.message_updated(message))
+    return message
+
+
+def delete_message(*, actor: User, message: Message) -> Message:
+    """Shown as deleted from now on; the text stays only in the edit history for admins."""
+    if not permissions.can_delete(actor, message):
+        raise PermissionDenied(_("Only the author and the group's admins can delete this "
+                                 "message."))
+    with transaction.atomic():
+        MessageEdit.objects.create(message=message, body=message.body, edited_by=actor)
+        message.deleted_at = timezone.now()
+        message.body, message.body_html = "", ""
+        message.save(update_fields=["deleted_at", "body", "body_html"])
+        MessageReaction.objects.filter(message=message).delete()
+        MessageMention.objects.filter(message=message).delete()
+        notifications.withdraw(target_type="message", target_ids=[message.id])
+        _send(message.conversation, events.message_deleted(message))
+    return message
+
+
+def react(*, user: User, message: Message, emoji: str, add: bool = True) -> bool:
+    if emoji not in REACTION_EMOJI:
+        raise ValidationError({"emoji": _("Choose one of the offered reactions.")})
+    if message.is_deleted:
+        raise ValidationError(_("This message was deleted."))
+    if not permissions.can_send(user, message.conversation):
+        raise PermissionDenied(_("Join the group to react in its channel."))
+    with transaction.atomic():
+        if add:
+            _reaction, changed = MessageReaction.objects.get_or_create(
+                message=message, user=user, emoji=emoji)
+        else:
+            changed = bool(MessageReaction.objects.filter(message=message, user=user,
+                                                          emoji=emoji).delete()[0])
+        if changed:
+            _send(message.conversation, events.reaction_changed(
+                message, counts=selectors.reaction_counts(message)))
+    return changed
+
+
+def _mark_read(user: User, conversation: Conversation, seq: int) -> bool:
+    """Move the read pointer forward only (an old tab never moves it back)."""
+    state, created = ReadState.objects.get_or_create(conversation=conversation, user=user,
+                                                     defaults={"last_read_seq": seq})
+    if created:
+        return True
+    return bool(ReadState.objects.filter(pk=state.pk, last_read_seq__lt=seq)
+                .update(last_read_seq=seq, updated=timezone.now()))
+
+
+def mark_read(*, user: User, conversation: Conversation, message_id: int | None = None) -> int:
+    """Mark the conversation read up to a message (or to its end); returns the pointer."""
+    if message_id is None:
+        seq = conversation.last_seq
+    else:
+        try:
+            seq = (Message.objects.filter(conversation=conversation, id=int(message_id))
+                   .values_list("seq", flat=True).first())
+        except (TypeError, ValueError):
+            seq = None
+        if seq is None:
+            raise ValidationError({"message_id": _("There is no such message in this "
+                                                   "conversation.")})
+    with transaction.atomic():
+        if _mark_read(user, conversation, seq):
+            send_events_on_commit([(f"user.{user.id}", events.conversation_read(
+                conversation_id=conversation.id, user_id=user.id, last_read_seq=seq))])
+            # The latest ones: those are the messages whose notifications are still unread.
+            ids = list(Message.objects.filter(conversation=conversation, seq__lte=seq)
+                       .order_by("-seq").values_list("id", flat=True)[:1000]) if seq else []
+            notifications.mark_targets_read(user=user, target_type="message", target_ids=ids)
+    return ReadState.objects.get(conversation=conversation, user=user).last_read_seq
+
+
+def follow_thread(*, user: User, root: Message, follow: bool = True) -> None:
+    if follow:
+        ThreadFollow.objects.get_or_create(root=root, user=user)
+    else:
+        ThreadFollow.objects.filter(root=root, user=user).delete()
