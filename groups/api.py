@@ -31,11 +31,18 @@ class GroupOut(Schema):
     archived: bool
     member_count: int | None = None
     my_role: str | None = None
+    channel_id: int | None = None
     url: str
 
     @staticmethod
     def resolve_archived(group):
         return group.is_archived
+
+    @staticmethod
+    def resolve_channel_id(group):
+        # The chat channel, through its reverse relation: groups does not import chat.
+        channel = getattr(group, "channel", None)
+        return channel.id if channel is not None else None
 
     @staticmethod
     def resolve_my_role(group):
@@ -130,7 +137,7 @@ def list_groups(request, member: bool | None = None, q: str = "", cursor: str | 
                 limit: int = 50):
     """Keyset paging by id: pass `next_cursor` back as `cursor` for the next page."""
     groups = selectors.groups_for(request.auth, member=member, query=q).filter(
-        id__gt=_id_cursor(cursor)).order_by("id")
+        id__gt=_id_cursor(cursor)).select_related("channel").order_by("id")
     items, next_cursor = _page(groups, _limit(limit))
     return {"items": items, "next_cursor": next_cursor}
 
@@ -138,13 +145,15 @@ def list_groups(request, member: bool | None = None, q: str = "", cursor: str | 
 @router.post("", response={201: GroupOut}, summary="Create a group")
 def create_group(request, payload: GroupIn):
     group = services.create_group(creator=request.auth, **payload.dict())
-    created = selectors.with_viewer_state(Group.objects.filter(pk=group.pk), request.auth).get()
+    created = selectors.with_viewer_state(Group.objects.filter(pk=group.pk), request.auth
+                                          ).select_related("channel").get()
     return Status(201, created)
 
 
 def _group(request, slug: str) -> Group:
     group = permissions.access_group(request.auth, slug)
-    return selectors.with_viewer_state(Group.objects.filter(pk=group.pk), request.auth).get()
+    return selectors.with_viewer_state(Group.objects.filter(pk=group.pk), request.auth
+                                       ).select_related("channel").get()
 
 
 @router.get("/{slug}", response=GroupOut, summary="One group")

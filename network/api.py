@@ -69,6 +69,7 @@ def unknown_path(request, rest: str):
 
 def _register_routers():
     from accounts.api import router as accounts_router
+    from chat.api import router as chat_router
     from feed.api import router as feed_router
     from groups.api import router as groups_router
     from notifications.api import router as notifications_router
@@ -76,6 +77,7 @@ def _register_routers():
     api.add_router("/", accounts_router)
     api.add_router("/groups", groups_router)
     api.add_router("/", feed_router)
+    api.add_router("/", chat_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("", unknown_paths)
 

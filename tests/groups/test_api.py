@@ -60,6 +60,7 @@ def test_list_groups_items_carry_counts_role_and_url(other_api, group):
                     "description": "Service de cardiologie", "visibility": "public",
                     "colour": group.colour, "is_all_staff": False, "allow_guests": False,
                     "archived": False, "member_count": 1, "my_role": None,
+                    "channel_id": group.channel.id,
                     "url": "/groups/cardiologie/"}
 
 
