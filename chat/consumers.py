@@ -1,20 +1,62 @@
 """The one websocket per browser tab, at /ws/ (protocol: docs/realtime.md)."""
 
+import asyncio
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
-from chat import selectors
+from chat import events, presence, selectors, services
+from chat.permissions import access_conversation
 from network.realtime import group_stream
 from network.ws_auth import still_authenticated
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 GROUP_EVENTS = {"membership.changed", "group.updated"}
 # How long a socket trusts its credentials before reading them again (sign-out, revoked
 # token, deactivated account); the check runs on the next frame in either direction.
 RECHECK_SECONDS = 60
+# Typing is frequent: whether the typist can see the conversation is remembered this long
+# (and forgotten at once when a membership or group changes).
+TYPING_ACCESS_SECONDS = 30
+# At most one typing.started per person and conversation this often, across tabs and processes.
+TYPING_INTERVAL_SECONDS = 3
+# Each process deletes the presence rows of dead processes at most this often.
+SWEEP_SECONDS = 30
+_next_sweep = 0.0
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _send_message(user, *, conversation_id, **fields) -> dict:
+    conversation = access_conversation(user, conversation_id)
+    message, _created = services.send_message(author=user, conversation=conversation, **fields)
+    return events.message_payload(message)
+
+
+def _typing_streams(user, conversation_id) -> list[str] | None:
+    """The streams a conversation's typing goes to, or None when ``user`` cannot see it."""
+    user.refresh_from_db(fields=["is_active", "kind", "is_staff"])
+    try:
+        return selectors.conversation_streams(access_conversation(user, conversation_id))
+    except Http404:
+        return None
+
+
+def _first_error(error: ValidationError) -> tuple[str | None, str]:
+    if hasattr(error, "error_dict"):
+        field, messages = next(iter(error.message_dict.items()))
+        return (None if field == "__all__" else field), " ".join(messages)
+    return None, " ".join(error.messages)
 
 
 class RelaisConsumer(AsyncJsonWebsocketConsumer):
@@ -25,6 +67,9 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.checked_at, self.revoked = time.monotonic(), False
+        self.typing_access: dict[int, tuple[float, list[str] | None]] = {}
+        self.presence_heard: dict[int, tuple] = {}
+        self.status = presence.ONLINE
         self.streams = await database_sync_to_async(selectors.streams_for)(user)
         for stream in self.streams:
             await self.channel_layer.group_add(stream, self.channel_name)
@@ -32,8 +77,15 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         last_id = await database_sync_to_async(selectors.latest_event_id)()
         await self.send_json({"type": "session.ready", "user_id": user.id,
                               "last_event_id": last_id})
+        await self.update_presence(presence.opened)
+        self.presence_task = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
+        task = getattr(self, "presence_task", None)
+        if task is not None:
+            task.cancel()
+        if hasattr(self, "user"):
+            await self.update_presence(presence.closed)
         for stream in getattr(self, "streams", ()):
             await self.channel_layer.group_discard(stream, self.channel_name)
 
@@ -63,12 +115,14 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             return
         handler = self.client_handlers.get(content["type"])
         if handler is None:
-            await self.send_error("unknown_type", f"Unknown message type {content['type']!r}.")
+            await self.send_error("unknown_type", f"Unknown message type {content['type']!r}.",
+                                  content.get("ref"))
             return
         await handler(self, content)
 
-    async def send_error(self, code: str, detail: str, ref=None):
-        await self.send_json({"type": "error", "code": code, "detail": detail, "ref": ref})
+    async def send_error(self, code: str, detail: str, ref=None, **extra):
+        await self.send_json({"type": "error", "code": code, "detail": detail, "ref": ref,
+                              **extra})
 
     async def handle_ping(self, content):
         await self.send_json({"type": "pong", "ref": content.get("ref")})
@@ -76,18 +130,133 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
     async def handle_resume(self, content):
         last_id = content.get("last_event_id")
         if not isinstance(last_id, int) or isinstance(last_id, bool) or last_id < 0:
-            await self.send_error("invalid_message", "last_event_id must be a whole number.")
+            await self.send_error("invalid_message", "last_event_id must be a whole number.",
+                                  content.get("ref"))
             return
-        events, too_far = await database_sync_to_async(selectors.missed_events)(
+        events_missed, too_far = await database_sync_to_async(selectors.missed_events)(
             self.streams, last_id)
         if too_far:
             await self.send_json({"type": "resync.required", "last_event_id": last_id})
             return
-        for event in events:
+        for event in events_missed:
             await self.send_json(event)
-        await self.send_json({"type": "resume.done", "count": len(events)})
+        await self.send_json({"type": "resume.done", "count": len(events_missed)})
 
-    client_handlers = {"ping": handle_ping, "resume": handle_resume}
+    async def handle_message_send(self, content):
+        ref, client_id = content.get("ref"), content.get("client_id")
+        problem = None
+        if not _is_id(content.get("conversation_id")):
+            problem = "conversation_id must be a whole number."
+        elif not isinstance(client_id, str) or not client_id:
+            problem = "client_id is required: your own id for this message, kept for retries."
+        elif content.get("thread_id") is not None and not _is_id(content["thread_id"]):
+            problem = "thread_id must be a message id or null."
+        elif not all(isinstance(content.get(key, False), bool)
+                     for key in ("also_in_channel", "urgent")):
+            problem = "also_in_channel and urgent must be true or false."
+        if problem:
+            await self.send_error("invalid_message", problem, ref)
+            return
+        try:
+            message = await database_sync_to_async(_send_message)(
+                self.user, conversation_id=content["conversation_id"],
+                body=content.get("body"), client_id=client_id,
+                thread_root_id=content.get("thread_id"),
+                also_in_channel=content.get("also_in_channel", False),
+                urgent=content.get("urgent", False))
+        except Http404:
+            await self.send_error("not_found", "No such conversation.", ref)
+        except PermissionDenied as error:
+            await self.send_error("forbidden", str(error), ref)
+        except ValidationError as error:
+            field, detail = _first_error(error)
+            await self.send_error("invalid", detail, ref, field=field)
+        except Exception:
+            # Not the client's fault; the send is safe to retry with the same client_id.
+            logger.exception("message.send failed")
+            await self.send_error("server_error", "The message could not be stored; retry.",
+                                  ref)
+        else:
+            await self.send_json({"type": "message.sent", "ref": ref, "client_id": client_id,
+                                  "message": message})
+
+    async def handle_typing(self, content):
+        ref, conversation_id = content.get("ref"), content.get("conversation_id")
+        thread_id = content.get("thread_id")
+        if not _is_id(conversation_id) or (thread_id is not None and not _is_id(thread_id)):
+            await self.send_error("invalid_message", "typing needs a conversation_id (and "
+                                  "maybe a thread_id): whole numbers.", ref)
+            return
+        streams = await self.typing_streams(conversation_id)
+        if streams is None:
+            await self.send_error("not_found", "No such conversation.", ref)
+            return
+        key = f"chat:typing:{self.user.id}:{conversation_id}"
+        if not await cache.aadd(key, 1, timeout=TYPING_INTERVAL_SECONDS):
+            return
+        event = events.typing_started(conversation_id=conversation_id, user_id=self.user.id,
+                                      display_name=self.user.display_name,
+                                      thread_root_id=thread_id)
+        await presence.broadcast(self.channel_layer, streams, event, sender=self.channel_name)
+
+    async def typing_streams(self, conversation_id: int) -> list[str] | None:
+        now = time.monotonic()
+        expires, streams = self.typing_access.get(conversation_id, (0.0, None))
+        if expires <= now:
+            streams = await database_sync_to_async(_typing_streams)(self.user, conversation_id)
+            self.typing_access[conversation_id] = (now + TYPING_ACCESS_SECONDS, streams)
+        return streams
+
+    async def handle_presence(self, content):
+        status = content.get("status")
+        if status not in presence.CLIENT_STATUSES:
+            await self.send_error("invalid_message", "status is \"online\" or \"away\".",
+                                  content.get("ref"))
+            return
+        self.status = status
+        await self.update_presence(presence.set_status, status=status)
+
+    client_handlers = {"ping": handle_ping, "resume": handle_resume,
+                       "message.send": handle_message_send, "typing": handle_typing,
+                       "presence": handle_presence}
+
+    # --- presence --------------------------------------------------------------------------
+
+    async def update_presence(self, change, **fields):
+        try:
+            announcements = await database_sync_to_async(change)(
+                user_id=self.user.id, channel_name=self.channel_name, **fields)
+        except Exception:
+            # Presence is a courtesy: a failure to record it must not cost the chat.
+            logger.exception("presence update failed")
+            return
+        await self.announce(announcements)
+
+    async def announce(self, announcements):
+        # This socket knows what it just did: it is not told.
+        for announcement in announcements:
+            await presence.broadcast(self.channel_layer, announcement.streams,
+                                     announcement.event, sender=self.channel_name)
+
+    async def keep_presence(self):
+        """While the socket is open: refresh its row, recheck its credentials, and now and
+        then sweep the rows of processes that died."""
+        global _next_sweep
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            try:
+                if not await self.still_allowed():
+                    return
+                await self.update_presence(presence.heartbeat, status=self.status)
+                if time.monotonic() >= _next_sweep:
+                    _next_sweep = time.monotonic() + SWEEP_SECONDS
+                    for announcement in await database_sync_to_async(presence.sweep)():
+                        await presence.broadcast(self.channel_layer, announcement.streams,
+                                                 announcement.event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("presence heartbeat failed")
 
     # --- events from the channel layer ---------------------------------------------------
 
@@ -96,10 +265,27 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             return
         event = message["event"]
         if event["type"] in GROUP_EVENTS:
-            visible = await self.follow_group(event["data"]["group"]["id"])
-            if not visible and event["stream"] != f"user.{self.user.id}":
-                return
+            self.typing_access.clear()
+            await self.follow_group(event["data"]["group"]["id"])
+        # A stream just left may still have events queued for this socket: dropped.
+        if event["stream"] not in self.streams:
+            return
         await self.send_json(event)
+
+    async def relais_ephemeral(self, message):
+        if message.get("sender") == self.channel_name or not await self.still_allowed():
+            return
+        frame = message["event"]
+        if frame["stream"] not in self.streams:
+            return
+        if frame["type"] == "presence.changed":
+            # A person's change reaches every group stream they share with this socket.
+            data = frame["data"]
+            heard = (data["status"], data["last_seen"])
+            if self.presence_heard.get(data["user_id"]) == heard:
+                return
+            self.presence_heard[data["user_id"]] = heard
+        await self.send_json(frame)
 
     async def follow_group(self, group_id: int) -> bool:
         """Join or leave a group's stream after a change; True while the group is visible."""

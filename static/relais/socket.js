@@ -38,6 +38,8 @@ class RelaisSocket {
     let frame;
     try { frame = JSON.parse(msg.data); } catch { return; }
     if (frame.type === "session.ready") {
+      // A socket counts as online when it opens; a tab in the background says it is away.
+      if (document.hidden) this.send({ type: "presence", status: "away" });
       // Ask for what happened since the page was rendered (or since the socket dropped).
       if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
       else this.remember(frame.last_event_id);
@@ -61,3 +63,6 @@ class RelaisSocket {
 }
 
 window.relaisSocket = new RelaisSocket();
+document.addEventListener("visibilitychange", () => {
+  window.relaisSocket.send({ type: "presence", status: document.hidden ? "away" : "online" });
+});

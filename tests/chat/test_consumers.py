@@ -6,6 +6,7 @@ stream afterwards: the layer delivers one channel's messages in order, so every 
 before the marker has arrived when the marker does (``frames_until_marker``).
 """
 
+import asyncio
 import itertools
 
 import pytest
@@ -18,6 +19,8 @@ from django.test import Client
 
 from accounts import services as account_services
 from chat import consumers
+from chat import services as chat_services
+from chat.models import Conversation, Message
 from groups import services
 from network.asgi import application
 from network.models import Event
@@ -469,3 +472,313 @@ async def test_binary_frames_get_an_error_and_the_socket_stays_open(user):
     await socket.send_json_to({"type": "ping", "ref": "a"})
     assert await socket.receive_json_from() == {"type": "pong", "ref": "a"}
     await socket.disconnect()
+
+
+# --- Chat: message.send ------------------------------------------------------------------------
+
+_refs = itertools.count(1)
+
+
+async def channel_of(group) -> Conversation:
+    return await sync_to_async(Conversation.objects.get)(group=group)
+
+
+async def direct_between(person, *others) -> Conversation:
+    conversation, _created = await sync_to_async(chat_services.start_direct)(
+        user=person, user_ids=[other.id for other in others])
+    return conversation
+
+
+async def settle(socket):
+    """Wait until the socket has handled every frame sent to it so far (and what they sent
+    through the channel layer): frames are handled one at a time, in order."""
+    ref = f"settle-{next(_refs)}"
+    await socket.send_json_to({"type": "ping", "ref": ref})
+    while await socket.receive_json_from(timeout=3) != {"type": "pong", "ref": ref}:
+        pass
+
+
+async def answer_to(socket, frame: dict) -> dict:
+    """Send a client frame with a fresh ref; return the message.sent or error answering it."""
+    ref = next(_refs)
+    await socket.send_json_to({**frame, "ref": ref})
+    while True:
+        reply = await socket.receive_json_from(timeout=3)
+        if reply["type"] in {"message.sent", "error"} and reply.get("ref") == ref:
+            return reply
+
+
+async def say(socket, conversation, body, client_id=None, **extra) -> dict:
+    return await answer_to(socket, {"type": "message.send", "conversation_id": conversation.id,
+                                    "body": body, "client_id": client_id or f"c-{next(_refs)}",
+                                    **extra})
+
+
+def chat_frames(frames, conversation) -> list[dict]:
+    """Frames about ``conversation`` (message and typing events)."""
+    def about(frame):
+        data = frame.get("data", {})
+        return conversation.id in (data.get("conversation_id"),
+                                   data.get("message", {}).get("conversation_id"))
+    return [frame for frame in frames if about(frame)]
+
+
+async def stored_messages(conversation) -> list[Message]:
+    return await sync_to_async(list)(Message.objects.filter(conversation=conversation))
+
+
+async def test_message_send_stores_once_and_answers_message_sent(user, private_group):
+    channel = await channel_of(private_group)
+    socket = await connect_as(user)
+    sent = await say(socket, channel, "Bonjour **équipe**", client_id="draft-1")
+    [stored] = await stored_messages(channel)
+    assert sent["type"] == "message.sent" and sent["client_id"] == "draft-1"
+    message = sent["message"]
+    assert (message["id"], message["seq"], message["conversation_id"]) == (stored.id, 1,
+                                                                          channel.id)
+    assert message["author"] == {"id": user.id, "display_name": "Camille Martin"}
+    assert message["body"] == "Bonjour **équipe**"
+    assert "<strong>équipe</strong>" in message["body_html"]
+    assert (message["client_id"], message["deleted"], message["urgent"]) == ("draft-1", False,
+                                                                            False)
+    # The sender's socket also hears it through the normal event path, like every reader.
+    created = await next_of_type(socket, "message.created")
+    assert created["data"]["message"] == message and created["id"] > 0
+    await socket.disconnect()
+
+
+async def test_a_retried_message_send_answers_with_the_stored_message(user, private_group):
+    channel = await channel_of(private_group)
+    socket = await connect_as(user)
+    first = await say(socket, channel, "Patient en salle 3", client_id="retry-me")
+    await frames_until_marker(socket, user)
+    again = await say(socket, channel, "Patient en salle 3 (retry)", client_id="retry-me")
+    assert again["type"] == "message.sent" and again["message"] == first["message"]
+    assert len(await stored_messages(channel)) == 1
+    assert chat_frames(await frames_until_marker(socket, user), channel) == []
+    await socket.disconnect()
+
+
+async def test_other_members_receive_message_created(user, other_user, private_group):
+    await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
+    channel = await channel_of(private_group)
+    author = await connect_as(user)
+    reader = await connect_as(other_user)
+    sent = await say(author, channel, "Réunion à 14h")
+    created = await next_of_type(reader, "message.created")
+    assert created["stream"] == f"group.{private_group.id}"
+    assert created["data"]["message"] == sent["message"]
+    assert isinstance(created["id"], int)
+    await author.disconnect()
+    await reader.disconnect()
+
+
+async def test_direct_messages_reach_their_participants_only(user, other_user, staff_user):
+    direct = await direct_between(user, other_user)
+    author = await connect_as(user)
+    reader = await connect_as(other_user)
+    admin = await connect_as(staff_user)
+    sent = await say(author, direct, "Tu peux passer ?")
+    created = await next_of_type(reader, "message.created")
+    assert created["stream"] == f"user.{other_user.id}"
+    assert created["data"]["message"]["id"] == sent["message"]["id"]
+    # An organisation admin sees every group, never other people's direct conversations.
+    assert chat_frames(await frames_until_marker(admin, staff_user), direct) == []
+    for socket in (author, reader, admin):
+        await socket.disconnect()
+
+
+async def assert_cannot_use(socket, person, conversation):
+    """``person`` hears nothing of ``conversation``, and it does not exist for them."""
+    assert chat_frames(await frames_until_marker(socket, person), conversation) == []
+    refused = await say(socket, conversation, "Je peux lire ?")
+    assert (refused["code"], refused["detail"]) == ("not_found", "No such conversation.")
+    typing = await answer_to(socket, {"type": "typing", "conversation_id": conversation.id})
+    assert (typing["code"], typing["detail"]) == ("not_found", "No such conversation.")
+    missing = await answer_to(socket, {"type": "typing", "conversation_id": 10**9})
+    assert missing["detail"] == typing["detail"]  # the same answer for hidden and missing
+
+
+async def test_non_members_hear_nothing_and_cannot_send(user, other_user, private_group):
+    channel = await channel_of(private_group)
+    author = await connect_as(user)
+    outsider = await connect_as(other_user)
+    await say(author, channel, "Confidentiel")
+    await assert_cannot_use(outsider, other_user, channel)
+    assert len(await stored_messages(channel)) == 1
+    await author.disconnect()
+    await outsider.disconnect()
+
+
+async def test_guests_hear_nothing_of_other_groups_and_cannot_send(user, guest, shared_group,
+                                                                   private_group):
+    channel = await channel_of(private_group)
+    author = await connect_as(user)
+    partner = await connect_as(guest)
+    await say(author, channel, "Interne")
+    await assert_cannot_use(partner, guest, channel)
+    await author.disconnect()
+    await partner.disconnect()
+
+
+async def test_non_participants_of_a_direct_conversation_hear_nothing(user, other_user,
+                                                                      staff_user):
+    direct = await direct_between(user, other_user)
+    author = await connect_as(user)
+    admin = await connect_as(staff_user)
+    await say(author, direct, "Entre nous")
+    await assert_cannot_use(admin, staff_user, direct)
+    await author.disconnect()
+    await admin.disconnect()
+
+
+async def test_a_removed_member_stops_hearing_the_channel_at_once(user, other_user,
+                                                                  private_group):
+    await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
+    channel = await channel_of(private_group)
+    author = await connect_as(user)
+    member = await connect_as(other_user)
+    await member.send_json_to({"type": "typing", "conversation_id": channel.id})  # cached
+    await settle(member)
+    await say(author, channel, "Avant")
+    assert (await next_of_type(member, "message.created"))["data"]["message"]["body"] == "Avant"
+
+    await sync_to_async(services.remove_member)(actor=user, group=private_group, user=other_user)
+    # No waiting for the socket to handle its removal: what is queued for it is dropped too.
+    await say(author, channel, "Après")
+    frames = await frames_until_marker(member, other_user)
+    assert [f["data"]["action"] for f in frames if f["type"] == "membership.changed"] == [
+        "removed"]
+    assert chat_frames(frames, channel) == []
+    await assert_cannot_use(member, other_user, channel)
+    await author.disconnect()
+    await member.disconnect()
+
+
+async def test_message_send_refusals_for_a_visible_conversation_say_forbidden(
+        user, other_user, group, private_group):
+    public_channel = await channel_of(group)
+    reader = await connect_as(other_user)  # can read a public group's channel, not write in it
+    refused = await say(reader, public_channel, "Bonjour")
+    assert refused["code"] == "forbidden" and refused["detail"]
+    author = await connect_as(user)
+    urgent = await say(author, await channel_of(private_group), "Vite", urgent=True)
+    assert urgent["code"] == "forbidden" and "Urgent" in urgent["detail"]
+    assert await stored_messages(public_channel) == []
+    await reader.disconnect()
+    await author.disconnect()
+
+
+@pytest.mark.parametrize(("frame", "code", "field"), [
+    ({"client_id": "a"}, "invalid", "body"),
+    ({"client_id": "a", "body": ""}, "invalid", "body"),
+    ({"client_id": "a", "body": "   "}, "invalid", "body"),
+    ({"client_id": "a", "body": 12}, "invalid", "body"),
+    ({"client_id": "a", "body": "x" * 21}, "invalid", "body"),
+    ({"client_id": "a" * 65, "body": "hi"}, "invalid", "client_id"),
+    ({"client_id": "a", "body": "hi", "thread_id": 10**9}, "invalid", "thread_id"),
+    ({"body": "hi"}, "invalid_message", None),
+    ({"client_id": "", "body": "hi"}, "invalid_message", None),
+    ({"client_id": 5, "body": "hi"}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "conversation_id": None}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "conversation_id": "1"}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "conversation_id": True}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "thread_id": "7"}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "urgent": "yes"}, "invalid_message", None),
+    ({"client_id": "a", "body": "hi", "also_in_channel": 1}, "invalid_message", None),
+])
+async def test_bad_message_sends_get_an_error_and_the_socket_stays_open(
+        user, private_group, settings, frame, code, field):
+    settings.RELAIS_LIMITS = {**settings.RELAIS_LIMITS, "message_chars": 20}
+    channel = await channel_of(private_group)
+    socket = await connect_as(user)
+    error = await answer_to(socket, {"type": "message.send", "conversation_id": channel.id,
+                                     **frame})
+    assert (error["type"], error["code"]) == ("error", code) and error["detail"]
+    assert error.get("field") == field
+    if frame.get("body") == "x" * 21:
+        assert "20" in error["detail"]  # the error names the limit
+    assert await stored_messages(channel) == []
+    await socket.send_json_to({"type": "ping", "ref": "still"})
+    assert await next_of_type(socket, "pong") == {"type": "pong", "ref": "still"}
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("frame", [
+    '{"type": "message.send", "conversation_id": 1, "body": "hi", "client_id": "a"',
+    '{"type": "typing"}', '{"type": "typing", "conversation_id": "3"}',
+    '{"type": "typing", "conversation_id": 3, "thread_id": "x"}',
+    '{"type": "presence"}', '{"type": "presence", "status": "busy"}',
+])
+async def test_bad_chat_frames_get_an_error_and_the_socket_stays_open(user, frame):
+    socket = await connect_as(user)
+    await socket.send_to(text_data=frame)
+    error = await next_of_type(socket, "error")
+    assert error["code"] in {"invalid_json", "invalid_message"} and error["detail"]
+    await socket.send_json_to({"type": "ping"})
+    assert await next_of_type(socket, "pong") == {"type": "pong", "ref": None}
+    await socket.disconnect()
+
+
+# --- Chat: typing ----------------------------------------------------------------------------
+
+async def test_typing_reaches_the_other_members_and_not_outsiders(user, other_user, guest,
+                                                                  shared_group, private_group):
+    await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
+    channel = await channel_of(private_group)
+    typist = await connect_as(user)
+    second_tab = await connect_as(user)
+    member = await connect_as(other_user)
+    outsider = await connect_as(guest)
+    await typist.send_json_to({"type": "typing", "conversation_id": channel.id, "thread_id": 5})
+    await settle(typist)
+    typing = await next_of_type(member, "typing.started")
+    assert typing == {"type": "typing.started", "stream": f"group.{private_group.id}",
+                      "data": {"conversation_id": channel.id, "user_id": user.id,
+                               "display_name": "Camille Martin", "thread_root_id": 5}}
+    # The typist's other tabs hear it too (and skip their own user_id); the typing tab not.
+    assert (await next_of_type(second_tab, "typing.started"))["data"]["user_id"] == user.id
+    assert chat_frames(await frames_until_marker(typist, user), channel) == []
+    assert chat_frames(await frames_until_marker(outsider, guest), channel) == []
+    assert not await sync_to_async(Event.objects.filter(type="typing.started").exists)()
+    for socket in (typist, second_tab, member, outsider):
+        await socket.disconnect()
+
+
+async def test_typing_in_a_direct_conversation_reaches_its_people_only(user, other_user,
+                                                                       staff_user):
+    direct = await direct_between(user, other_user)
+    typist = await connect_as(user)
+    reader = await connect_as(other_user)
+    admin = await connect_as(staff_user)
+    await typist.send_json_to({"type": "typing", "conversation_id": direct.id})
+    await settle(typist)
+    typing = await next_of_type(reader, "typing.started")
+    assert (typing["stream"], typing["data"]["conversation_id"]) == (f"user.{other_user.id}",
+                                                                    direct.id)
+    assert chat_frames(await frames_until_marker(admin, staff_user), direct) == []
+    for socket in (typist, reader, admin):
+        await socket.disconnect()
+
+
+async def test_typing_is_sent_at_most_once_per_interval(user, other_user, private_group,
+                                                       monkeypatch):
+    monkeypatch.setattr(consumers, "TYPING_INTERVAL_SECONDS", 1)
+    await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
+    channel = await channel_of(private_group)
+    typist = await connect_as(user)
+    other_tab = await connect_as(user)  # the limit is per person, whatever the tab
+    member = await connect_as(other_user)
+    for socket in (typist, other_tab, typist):
+        await socket.send_json_to({"type": "typing", "conversation_id": channel.id})
+        await settle(socket)
+    frames = await frames_until_marker(member, other_user)
+    assert [f["type"] for f in chat_frames(frames, channel)] == ["typing.started"]
+
+    await asyncio.sleep(1.2)
+    await typist.send_json_to({"type": "typing", "conversation_id": channel.id})
+    await settle(typist)
+    frames = await frames_until_marker(member, other_user)
+    assert [f["type"] for f in chat_frames(frames, channel)] == ["typing.started"]
+    for socket in (typist, other_tab, member):
+        await socket.disconnect()

@@ -6,70 +6,27 @@ browsers at once. The subprocess uses the embedded configuration (SQLite, in-mem
 layer): one Daphne process is all it needs. Crossing processes through Redis is chat's test.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot
+from tests.live_relais import LiveServer, manage, server_env
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "relais-demo-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Relais exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"Relais did not answer at {url}")
 
 
 @pytest.fixture(scope="module")
 def relais_server(tmp_path_factory, browser):
-    var_dir = tmp_path_factory.mktemp("live-relais")
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
-                          "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    # As `make run` does: the embedded configuration, static files served by Django.
-    env.update({"RELAIS_VAR_DIR": str(var_dir), "HTTPS": "false", "DEBUG": "true",
-                "DJANGO_SETTINGS_MODULE": "network.settings", "PYTHONPATH": str(ROOT)})
-    for command in (["migrate", "--no-input", "-v", "0"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-    port = _free_port()
-    # Daphne and the task worker, exactly as `make run` starts them.
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    env = server_env(RELAIS_VAR_DIR=str(tmp_path_factory.mktemp("live-relais")))
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "seed_demo")
+    server = LiveServer(env).start()
     try:
-        _wait_until_up(f"{url}/healthz", process)
-        yield url
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
 
 
 @pytest.fixture
