@@ -9,7 +9,7 @@ urlpatterns = [
     path("", feed_views.home, name="home"),
     path("", include("feed.urls")),
     path("notifications/", include("notifications.urls")),
-    path("chat/", views.coming_soon, {"section": "chat"}, name="chat"),
+    path("chat/", include("chat.urls")),
     path("documents/", views.coming_soon, {"section": "documents"}, name="documents"),
     path("search/", views.coming_soon, {"section": "search"}, name="search"),
     path("desks/", views.coming_soon, {"section": "desks"}, name="desks"),

@@ -13,7 +13,6 @@ from accounts.services import update_profile
 from groups.selectors import groups_for
 
 SECTIONS = {
-    "chat": (_("Chat"), _("Conversations with your groups and colleagues will appear here.")),
     "documents": (_("Documents"), _("Your groups' shared protocols, procedures and forms will "
                                     "appear here.")),
     "search": (_("Search"), _("Search across posts, messages, documents and people will be "

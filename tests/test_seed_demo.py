@@ -66,3 +66,14 @@ def test_groups_have_owners_admins_and_the_all_staff_group_belongs_to_the_admin(
         assert group.memberships.filter(role="owner").count() == 1, group.name
     assert Membership.objects.filter(role="admin").count() >= 6
     assert set(JoinRequest.objects.values_list("group__name", flat=True)) == {"Cadres de santé"}
+
+
+def test_the_demo_nurse_has_chat_to_read(seeded):
+    from chat.selectors import my_conversations
+
+    nurse = User.objects.get(email="nurse@saint-exemple.example")
+    rows = {c.kind: c for c in my_conversations(nurse)}
+    assert set(rows) == {"channel", "direct"}
+    cardio = Group.objects.get(name="Cardiologie").channel
+    mine = my_conversations(nurse).get(id=cardio.id)
+    assert mine.unread_count == 1 and cardio.messages.filter(thread_root__isnull=False).exists()

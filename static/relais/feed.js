@@ -165,10 +165,13 @@ function mentionGroup(area) {
 async function suggestMentions(area) {
   const before = area.value.slice(0, area.selectionStart);
   const match = before.match(/(?:^|[^\w@])@([\p{L}\p{N}'’.-]{1,30}(?: [\p{L}\p{N}'’.-]{0,30})?)$/u);
+  // Chat composers name their own source (the people of the conversation); posts, the group's.
   const group = mentionGroup(area);
-  if (!match || !group) { closeMentions(); return; }
+  const source = area.dataset.mentionUrl ? `${area.dataset.mentionUrl}?q=`
+    : group ? `/mention-candidates/?group=${encodeURIComponent(group)}&q=` : null;
+  if (!match || !source) { closeMentions(); return; }
   const query = match[1];
-  const response = await fetch(`/mention-candidates/?group=${encodeURIComponent(group)}&q=${encodeURIComponent(query)}`, { credentials: "same-origin" });
+  const response = await fetch(source + encodeURIComponent(query), { credentials: "same-origin" });
   if (!response.ok) return;
   const { results } = await response.json();
   if (!results.length) { closeMentions(); return; }

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import User
+from demo.chat_content import seed_chat
 from demo.feed_content import seed_feed
 from groups import services
 from groups.models import Group
@@ -164,6 +165,7 @@ class Command(BaseCommand):
                                  message="Je fais fonction de cadre en cardiologie ce mois-ci.")
         services.request_to_join(user=people["m.roux"], group=cadres)
         seed_feed(people)
+        seed_chat(people)
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")
