@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import visible_people
 from feed import permissions, selectors, services
 from feed.forms import ComposerForm, EditPostForm
-from feed.models import REACTION_EMOJI, Comment, Post
+from feed.models import Comment, Post
 from feed.selectors import FeedFilter, ReceiptStatus
 from groups.models import Group, Membership
 from groups.permissions import access_group
 from groups.selectors import users_who_can_see, visible_groups
+from network.reactions import palette_buttons
 
 RECEIPT_PAGE_SIZE = 50
 MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
@@ -127,7 +128,8 @@ def _cards(request, posts) -> list[dict]:
             # instead of a dozen {% url %} tags (template time dominates a feed page).
             "url": reverse("feed:post", args=[post.id]),
             "post": post, "reactions": selectors.reaction_summary(post, request.user),
-            "poll_state": _poll_state(post), "manages": manages, "palette": REACTION_EMOJI,
+            "poll_state": _poll_state(post), "manages": manages,
+            "palette_buttons": palette_buttons(),
             "can_edit": not archived and (mine or manages),
             "can_delete": mine or manages,
             "can_pin": not archived and manages,
@@ -150,7 +152,7 @@ def _render_card(request, post_id: int, *, status: int = 200):
 def _page_context(request, page, *, base_url: str, filters: dict) -> dict:
     query = {k: v for k, v in filters.items() if v}
     return {"top_cards": _cards(request, page.top), "cards": _cards(request, page.posts),
-            "next_cursor": page.next_cursor, "palette": REACTION_EMOJI,
+            "next_cursor": page.next_cursor,
             "more_url": base_url, "more_query": query}
 
 
