@@ -7,6 +7,17 @@ conversation (the group's stream for a channel, each person's stream for a direc
 from chat.models import Message
 
 
+def _thread_participants(message: Message) -> list[dict]:
+    if not message.reply_count:
+        return []
+    if not hasattr(message, "thread_participants"):
+        from chat.selectors import attach_thread_participants
+
+        attach_thread_participants([message])
+    return [{"id": person.id, "display_name": person.display_name}
+            for person in message.thread_participants]
+
+
 def message_payload(message: Message) -> dict:
     deleted = message.is_deleted
     author = message.author
@@ -21,6 +32,7 @@ def message_payload(message: Message) -> dict:
         "thread_root_id": message.thread_root_id,
         "also_in_channel": message.also_in_channel,
         "reply_count": message.reply_count,
+        "thread_participants": _thread_participants(message),
         "urgent": message.urgent,
         "created": message.created.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,

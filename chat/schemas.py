@@ -97,6 +97,8 @@ class MessageOut(Schema):
     thread_root_id: int | None
     also_in_channel: bool
     reply_count: int
+    thread_participants: list[PersonRef] = Field(description="Who replied in its thread, "
+                                                             "first repliers first (5 at most).")
     urgent: bool
     created: str
     edited_at: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from chat.models import (
@@ -115,6 +115,34 @@ class History:
     messages: list = field(default_factory=list)
     more_before: bool = False
     more_after: bool = False
+
+    def __post_init__(self):
+        attach_thread_participants(self.messages)
+
+
+THREAD_FACES = 5
+
+
+def attach_thread_participants(messages) -> None:
+    """Give each thread root ``thread_participants``: who replied, first repliers first, at
+    most THREAD_FACES of them. Two queries for the whole window, none without threads."""
+    from accounts.models import User
+
+    for message in messages:
+        message.thread_participants = []
+    roots = {message.id: message for message in messages if message.reply_count}
+    if not roots:
+        return
+    rows = (Message.objects.filter(thread_root__in=list(roots), author__isnull=False)
+            .values("thread_root_id", "author_id").annotate(first=Min("seq"))
+            .order_by("thread_root_id", "first"))
+    faces: dict[int, list[int]] = {}
+    for row in rows:
+        faces.setdefault(row["thread_root_id"], []).append(row["author_id"])
+    people = User.objects.in_bulk({uid for ids in faces.values() for uid in ids[:THREAD_FACES]})
+    for root_id, author_ids in faces.items():
+        roots[root_id].thread_participants = [people[uid] for uid in author_ids[:THREAD_FACES]
+                                              if uid in people]
 
 
 def _with_details(messages):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import search_people, visible_people
 from chat import permissions, presence, selectors, services
 from chat.models import DIRECT_MAX_PEOPLE, Conversation
-from network.reactions import REACTION_EMOJI
+from network.reactions import palette_buttons
 
 HISTORY_PAGE = 50
 NEW_DIRECT_ROWS = 30
@@ -84,7 +84,7 @@ def _sidebar(user) -> list[dict]:
 
 
 def _message_context(request, conversation: Conversation) -> dict:
-    return {"conversation": conversation, "palette": REACTION_EMOJI,
+    return {"conversation": conversation, "palette_buttons": palette_buttons(),
             "message_limit": settings.RELAIS_LIMITS["message_chars"],
             "can_moderate": permissions.can_moderate(request.user, conversation),
             "can_send": permissions.can_send(request.user, conversation),

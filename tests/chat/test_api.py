@@ -384,7 +384,8 @@ def test_send_returns_201_with_the_stored_message(user, member, member_api, chan
         "id": message.id, "conversation_id": channel.id, "seq": 1,
         "author": {"id": member.id, "display_name": "Hugo Bernard"}, "client_id": "tab1-0001",
         "body": "Hello **team**", "body_html": "<p>Hello <strong>team</strong></p>",
-        "thread_root_id": None, "also_in_channel": False, "reply_count": 0, "urgent": False,
+        "thread_root_id": None, "also_in_channel": False, "reply_count": 0,
+        "thread_participants": [], "urgent": False,
         "created": message.created.isoformat(), "edited_at": None, "deleted": False,
         "reactions": [],
     }
@@ -695,6 +696,23 @@ def test_thread_shows_the_root_and_its_replies_from_any_of_their_ids(user, membe
     assert body["following"] is True
     assert member_api.get(f"/api/v1/messages/{second['id']}/thread").json() == body
     assert [m["id"] for m in api.get(messages_url(channel)).json()["items"]] == [root.id]
+
+
+def test_a_thread_root_names_who_replied_first_repliers_first(user, member, api, member_api,
+                                                             channel, sent_events):
+    root = send(user, channel, "Who has the keys?")
+    plain = send(user, channel, "No thread here")
+    with sent_events.after_commit():
+        post(member_api, channel, "I do", thread_id=root.id)
+        post(api, channel, "Thanks", thread_id=root.id)
+        post(member_api, channel, "You're welcome", thread_id=root.id)
+    items = {m["id"]: m for m in api.get(messages_url(channel)).json()["items"]}
+    assert items[root.id]["thread_participants"] == [
+        {"id": member.id, "display_name": "Hugo Bernard"},
+        {"id": user.id, "display_name": "Camille Martin"}]
+    assert items[plain.id]["thread_participants"] == []
+    updates = [e for e in sent_events.events if e["type"] == "message.updated"]
+    assert updates[-1]["data"]["message"]["thread_participants"][0]["id"] == member.id
 
 
 def test_a_thread_of_a_message_without_replies_is_empty(user, other_api, channel):

@@ -165,6 +165,8 @@ def test_a_thread_reply_is_sent_and_listed_in_the_thread(member_client, user, me
     assert "1 reply" in thread
     page = member_client.get(url("conversation", channel.id)).content.decode()
     assert "1 reply" in page
+    faces = page[page.index('class="thread-faces"'):]
+    assert "CM" in faces[:faces.index("</span></span>") + 14]  # Camille Martin replied
     assert "<p>Moi</p>" not in page  # a thread-only reply stays in its thread
 
 
@@ -312,3 +314,15 @@ def test_sidebar_fragment_shows_unread_and_mention_counts(client_for_member, use
     assert "conversation-unread" in body
     assert '<span class="count-badge" data-unread-count>2' in body
     assert "@1" in body
+
+
+def test_a_profile_offers_to_send_a_message_that_opens_the_conversation(member_client, user,
+                                                                        member):
+    profile = member_client.get(reverse("accounts:profile", args=[member.id])).content.decode()
+    assert f'action="{url("start_direct")}"' in profile
+    assert f'name="user_id" value="{member.id}"' in profile
+    own = member_client.get(reverse("accounts:profile", args=[user.id])).content.decode()
+    assert url("start_direct") not in own
+    response = member_client.post(url("start_direct"), {"user_id": member.id})
+    direct = user.chat_participations.get().conversation
+    assert response["Location"] == url("conversation", direct.id)

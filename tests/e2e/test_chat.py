@@ -101,6 +101,9 @@ def test_two_people_chat_type_react_reply_in_a_thread_and_see_unread_counts(pers
     expect(message(manager, "Qui prend la chambre 12 ?").locator(".thread-summary")).to_contain_text("1 réponse")
     screenshot(nurse, "chat-thread")
 
+    # Closing the thread gives the conversation list back (it yields its room on laptops).
+    nurse.locator("[data-close-thread]").click()
+    expect(nurse.locator("#thread-pane")).to_be_hidden()
     # Away from the channel, a new message there raises its unread count in the sidebar.
     nurse.locator(".conversation-row", has_text="Hugo Bernard").click()
     nurse.wait_for_url(re.compile(r"/chat/\d+/"))
