@@ -124,6 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer -------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_SOCKET_TIMEOUT = 30
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -136,7 +137,11 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": env_list("REDIS_CHANNEL_HOSTS", [REDIS_URL]),
+                # The layer waits for messages with a blocking read of 5 s; redis-py 8 also
+                # cuts socket reads at 5 s by default, which crashed every idle consumer
+                # (django/channels_redis#422). The socket timeout must outlast the read.
+                "hosts": [{"address": url, "socket_timeout": CHANNEL_SOCKET_TIMEOUT}
+                          for url in env_list("REDIS_CHANNEL_HOSTS", [REDIS_URL])],
                 "prefix": os.environ.get("REDIS_CHANNEL_PREFIX", "relais"),
                 "capacity": 1000,
                 "expiry": 60,

@@ -118,6 +118,13 @@ def test_messages_typing_and_presence_cross_between_two_daphne_processes(two_dap
         chloe = await Client(second, tokens["chloe"]).open()
         eve = await Client(first, tokens["eve"]).open()   # not in the group
         readers = [alice, bruno, chloe]
+        # Quiet for longer than the channel layer's blocking read (5 s): the sockets must
+        # still be there (redis-py 8 cut such reads at 5 s and crashed every idle consumer).
+        await asyncio.sleep(7)
+        for client in (alice, bruno, chloe, eve):
+            await client.send({"type": "ping", "ref": "still-there"})
+            await client.until(lambda c=client: any(
+                f.get("ref") == "still-there" for f in c.of_type("pong")))
 
         # Presence: Denis comes online on the second process, Alice hears it on the first.
         denis = await Client(second, tokens["denis"]).open()
