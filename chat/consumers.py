@@ -8,6 +8,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
+from django.db import connection
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -31,6 +32,17 @@ TYPING_INTERVAL_SECONDS = 3
 # Each process deletes the presence rows of dead processes at most this often.
 SWEEP_SECONDS = 30
 _next_sweep = 0.0
+
+
+def _db(function):
+    """Run ``function`` off the event loop with its own database connection.
+
+    channels' default runs every database call of a process on one shared thread, so a slow
+    send or a credential check holds up every other socket's delivery. PostgreSQL takes the
+    calls in parallel from a thread pool; SQLite (the embedded configuration, one writer at a
+    time) keeps the single thread.
+    """
+    return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
 
 
 def _is_id(value) -> bool:
@@ -70,11 +82,11 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         self.typing_access: dict[int, tuple[float, list[str] | None]] = {}
         self.presence_heard: dict[int, tuple] = {}
         self.status = presence.ONLINE
-        self.streams = await database_sync_to_async(selectors.streams_for)(user)
+        self.streams = await _db(selectors.streams_for)(user)
         for stream in self.streams:
             await self.channel_layer.group_add(stream, self.channel_name)
         await self.accept()
-        last_id = await database_sync_to_async(selectors.latest_event_id)()
+        last_id = await _db(selectors.latest_event_id)()
         await self.send_json({"type": "session.ready", "user_id": user.id,
                               "last_event_id": last_id})
         await self.update_presence(presence.opened)
@@ -94,7 +106,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             return False
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
-        if not await database_sync_to_async(still_authenticated)(self.scope):
+        if not await _db(still_authenticated)(self.scope):
             self.revoked = True
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
@@ -133,7 +145,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid_message", "last_event_id must be a whole number.",
                                   content.get("ref"))
             return
-        events_missed, too_far = await database_sync_to_async(selectors.missed_events)(
+        events_missed, too_far = await _db(selectors.missed_events)(
             self.streams, last_id)
         if too_far:
             await self.send_json({"type": "resync.required", "last_event_id": last_id})
@@ -158,7 +170,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid_message", problem, ref)
             return
         try:
-            message = await database_sync_to_async(_send_message)(
+            message = await _db(_send_message)(
                 self.user, conversation_id=content["conversation_id"],
                 body=content.get("body"), client_id=client_id,
                 thread_root_id=content.get("thread_id"),
@@ -203,7 +215,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         expires, streams = self.typing_access.get(conversation_id, (0.0, None))
         if expires <= now:
-            streams = await database_sync_to_async(_typing_streams)(self.user, conversation_id)
+            streams = await _db(_typing_streams)(self.user, conversation_id)
             self.typing_access[conversation_id] = (now + TYPING_ACCESS_SECONDS, streams)
         return streams
 
@@ -224,7 +236,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
 
     async def update_presence(self, change, **fields):
         try:
-            announcements = await database_sync_to_async(change)(
+            announcements = await _db(change)(
                 user_id=self.user.id, channel_name=self.channel_name, **fields)
         except Exception:
             # Presence is a courtesy: a failure to record it must not cost the chat.
@@ -250,7 +262,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
                 await self.update_presence(presence.heartbeat, status=self.status)
                 if time.monotonic() >= _next_sweep:
                     _next_sweep = time.monotonic() + SWEEP_SECONDS
-                    for announcement in await database_sync_to_async(presence.sweep)():
+                    for announcement in await _db(presence.sweep)():
                         await presence.broadcast(self.channel_layer, announcement.streams,
                                                  announcement.event)
             except asyncio.CancelledError:
@@ -290,7 +302,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
     async def follow_group(self, group_id: int) -> bool:
         """Join or leave a group's stream after a change; True while the group is visible."""
         stream = group_stream(group_id)
-        visible = await database_sync_to_async(selectors.can_see_group)(self.user, group_id)
+        visible = await _db(selectors.can_see_group)(self.user, group_id)
         if visible and stream not in self.streams:
             self.streams.add(stream)
             await self.channel_layer.group_add(stream, self.channel_name)

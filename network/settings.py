@@ -133,21 +133,28 @@ if REDIS_URL:
             "KEY_PREFIX": "relais",
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # The layer waits for messages with a blocking read of 5 s; redis-py 8 also
-                # cuts socket reads at 5 s by default, which crashed every idle consumer
-                # (django/channels_redis#422). The socket timeout must outlast the read.
-                "hosts": [{"address": url, "socket_timeout": CHANNEL_SOCKET_TIMEOUT}
-                          for url in env_list("REDIS_CHANNEL_HOSTS", [REDIS_URL])],
-                "prefix": os.environ.get("REDIS_CHANNEL_PREFIX", "relais"),
-                "capacity": 1000,
-                "expiry": 60,
-            },
-        }
+    # Pub/sub (the default): a group message is published once and each process hands it to
+    # its own sockets, instead of one queued copy per socket; nothing is queued for a process
+    # that is gone. What a process misses while reconnecting comes back through resume.
+    # "lists" is channels-redis's original layer (per-channel queues with a capacity).
+    CHANNEL_LAYER_KIND = os.environ.get("RELAIS_CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER_KIND not in {"pubsub", "lists"}:
+        raise ImproperlyConfigured("RELAIS_CHANNEL_LAYER must be one of: pubsub, lists")
+    _layer_config = {
+        # The layer's blocking reads wait up to 5 s; redis-py 8 also cuts socket reads at 5 s
+        # by default, which crashed every idle consumer (django/channels_redis#422). The
+        # socket timeout must outlast the read.
+        "hosts": [{"address": url, "socket_timeout": CHANNEL_SOCKET_TIMEOUT}
+                  for url in env_list("REDIS_CHANNEL_HOSTS", [REDIS_URL])],
+        "prefix": os.environ.get("REDIS_CHANNEL_PREFIX", "relais"),
     }
+    if CHANNEL_LAYER_KIND == "lists":
+        CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                      "CONFIG": {**_layer_config, "capacity": 1000,
+                                                 "expiry": 60}}}
+    else:
+        CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                      "CONFIG": _layer_config}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -6,7 +6,9 @@ import contextlib
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone, translation
 
 from accounts import services as account_services
 from accounts.models import User
@@ -18,6 +20,16 @@ from network import realtime
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request of a French-speaking user leaves
+    French active in its thread, which the next test run there would otherwise inherit."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.deactivate()
 
 
 def make_user(email: str, name: str, **extra) -> User:

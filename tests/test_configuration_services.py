@@ -57,7 +57,8 @@ def test_the_cache_is_the_one_the_environment_names_and_keeps_values():
 
 async def test_the_channel_layer_is_the_one_the_environment_names_and_delivers():
     layer = get_channel_layer()
-    expected = "RedisChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
+    expected = ("RedisPubSubChannelLayer" if os.environ.get("REDIS_URL")
+                else "InMemoryChannelLayer")
     assert type(layer).__name__ == expected
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "configuration.check", "value": 42})

@@ -6,6 +6,9 @@
 // data-last-event-id): whatever happened after the render reaches the page, and what the page
 // already shows is not replayed by a later page load.
 const SEEN_LIMIT = 2000;
+// The channel layer may drop a message (a full queue, a restarting process): now and then the
+// socket asks again for what it missed, as after a reconnect. Replays it has seen are dropped.
+const RESUME_EVERY_MS = 60000;
 
 class RelaisSocket {
   constructor() {
@@ -13,6 +16,9 @@ class RelaisSocket {
     this.attempt = 0;
     this.lastEventId = Number(document.body.dataset.lastEventId || 0);
     this.connect();
+    setInterval(() => {
+      if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
+    }, RESUME_EVERY_MS);
   }
 
   connect() {

@@ -61,10 +61,25 @@ def test_production_configuration_uses_postgres_and_redis(tmp_path):
     config = settings_in_a_fresh_process(
         RELAIS_VAR_DIR=str(tmp_path), DATABASE_URL="postgres://u@db.example:5432/relais",
         REDIS_URL="redis://cache.example:6379/0", **PRODUCTION)
-    assert config["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert config["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert config["db"] == "django.db.backends.postgresql"
     assert config["ssl"] is True and config["hsts"] >= 31536000
+
+
+def test_the_queued_channel_layer_can_be_chosen(tmp_path):
+    config = settings_in_a_fresh_process(
+        RELAIS_VAR_DIR=str(tmp_path), DATABASE_URL="postgres://u@db.example:5432/relais",
+        REDIS_URL="redis://cache.example:6379/0", RELAIS_CHANNEL_LAYER="lists", **PRODUCTION)
+    assert config["layer"] == "channels_redis.core.RedisChannelLayer"
+
+
+def test_an_unknown_channel_layer_fails_with_a_clear_message(tmp_path):
+    result = run(["-c", "import django; django.setup()"], RELAIS_VAR_DIR=str(tmp_path),
+                 DJANGO_SETTINGS_MODULE="network.settings", REDIS_URL="redis://x:6379/0",
+                 RELAIS_CHANNEL_LAYER="carrier-pigeon")
+    assert result.returncode != 0
+    assert "RELAIS_CHANNEL_LAYER must be one of" in result.stderr
 
 
 def test_bad_values_fail_with_a_clear_message(tmp_path):
