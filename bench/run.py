@@ -1,7 +1,8 @@
 """Run every benchmark in bench/ (make bench). Each prints its figures beside a bare reference.
 
 bench_*.py run everywhere; feed.py (issue 3: a million posts, in its own database) runs only
-when DATABASE_URL points to PostgreSQL.
+when DATABASE_URL points to PostgreSQL, and chat.py (issue 4: 1,000 websockets over two Daphne
+processes, in its own database and Redis database) when REDIS_URL is set as well.
 """
 
 import os
@@ -15,6 +16,8 @@ if __name__ == "__main__":
     scripts = sorted(HERE.glob("bench_*.py"))
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         scripts.append(HERE / "feed.py")
+        if os.environ.get("REDIS_URL"):
+            scripts.append(HERE / "chat.py")
     failures = 0
     for script in scripts:
         print(f"\n### {script.stem}", flush=True)
