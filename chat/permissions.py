@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, Message, Participant
 from groups.permissions import can_manage
-from groups.selectors import membership_of, visible_groups
+from groups.selectors import visible_groups, visible_member_group_ids
 
 
 def _active(user) -> bool:
@@ -59,9 +59,11 @@ def can_send(user, conversation: Conversation) -> bool:
     if not conversation.is_channel:
         return conversation.participants.filter(user=user).exists()
     group = conversation.group
-    if group.is_archived or not visible_groups(user).filter(pk=group.pk).exists():
+    if group.is_archived:
         return False
-    return user.is_staff or membership_of(user, group) is not None
+    # Organisation admins see and may write everywhere; others must belong to the group and
+    # see it (a guest: while it is open to guests), which one membership query answers.
+    return user.is_staff or visible_member_group_ids(user).filter(group_id=group.pk).exists()
 
 
 def check_can_send(user, conversation: Conversation) -> None:
