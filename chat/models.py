@@ -28,6 +28,9 @@ class Conversation(models.Model):
     # The total order of messages: each message takes the next number under a row lock, so
     # every client sorts a conversation the same way and can tell when it missed one.
     last_seq = models.PositiveBigIntegerField(default=0)
+    # The seq of the latest message shown in the conversation itself (not a thread-only
+    # reply): a reader whose pointer is behind it has something unread.
+    last_visible_seq = models.PositiveBigIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from chat.models import (
@@ -108,6 +108,21 @@ def my_conversations(user):
             .annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
                       mention_count=Coalesce(Subquery(mentions, output_field=IntegerField()), 0))
             .order_by(Coalesce("last_message_at", "created").desc(), "-id"))
+
+
+def unread_conversation_count(user) -> int:
+    """How many of ``user``'s conversations have a message shown in them after their read
+    pointer (the navigation's badge). One query."""
+    from groups.selectors import visible_member_group_ids
+
+    if not (user.is_authenticated and user.is_active):
+        return 0
+    read_seq = Coalesce(Subquery(ReadState.objects.filter(conversation=OuterRef("pk"), user=user)
+                                 .values("last_read_seq")[:1]), Value(0))
+    mine = Participant.objects.filter(user=user).values("conversation_id")
+    return (Conversation.objects
+            .filter(Q(group__in=visible_member_group_ids(user)) | Q(id__in=mine))
+            .annotate(read_seq=read_seq).filter(last_visible_seq__gt=F("read_seq")).count())
 
 
 @dataclass

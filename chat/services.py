@@ -177,7 +177,10 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     # The row lock gives each message the next number: one total order for every client.
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     seq = locked.last_seq + 1
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_message_at=now)
+    visible = root is None or also_in_channel
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=seq, last_message_at=now,
+        **({"last_visible_seq": seq} if visible else {}))
     conversation.last_seq, conversation.last_message_at = seq, now
     message = Message.objects.create(conversation=conversation, seq=seq, author=author,
                                      client_id=client_id, body=body, body_html=rendered.html,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("direct/", views.start_direct, name="start_direct"),
     path("new/", views.new_direct, name="new"),
     path("sidebar/", views.sidebar, name="sidebar"),
+    path("unread/", views.unread_count, name="unread"),
     path("<int:pk>/mention-candidates/", views.mention_candidates, name="mention_candidates"),
     path("<int:pk>/", views.conversation, name="conversation"),
     path("<int:pk>/messages/", views.messages_window, name="messages"),

@@ -107,6 +107,13 @@ def sidebar(request):
 
 
 @login_required
+def unread_count(request):
+    """The navigation badge's number, re-read when a message or a read pointer moves."""
+    return JsonResponse({"unread_conversations": selectors.unread_conversation_count(
+        request.user)})
+
+
+@login_required
 def new_direct(request):
     """Choose the people of a new direct conversation."""
     query = request.GET.get("q", "").strip()[:60]

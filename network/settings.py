@@ -96,6 +96,7 @@ TEMPLATES = [
                 "network.context_processors.relais",
                 "feed.context_processors.nav_counts",
                 "notifications.context_processors.unread_notifications",
+                "chat.context_processors.unread_conversations",
             ],
         },
     },

@@ -146,6 +146,20 @@ function badgeCount(name) {
 document.addEventListener("relais:notification.created", () => setBadge("notifications", badgeCount("notifications") + 1));
 document.addEventListener("relais:notification.read", (event) => setBadge("notifications", event.detail.data.unread_count));
 document.body.addEventListener("relais:acknowledged", () => setBadge("ack", Math.max(0, badgeCount("ack") - 1)));
+// Chat: how many conversations have something unread, re-read from the server (a message may
+// be a thread-only reply, or already read in another tab), at most twice a second.
+let chatBadgeTimer = null;
+function refreshChatBadge() {
+  if (!document.querySelector('[data-badge="chat"]')) return;
+  clearTimeout(chatBadgeTimer);
+  chatBadgeTimer = setTimeout(async () => {
+    const response = await fetch("/chat/unread/", { credentials: "same-origin" }).catch(() => null);
+    if (response?.ok) setBadge("chat", (await response.json()).unread_conversations);
+  }, 500);
+}
+for (const type of ["message.created", "message.deleted", "conversation.read"]) {
+  document.addEventListener(`relais:${type}`, refreshChatBadge);
+}
 
 // --- Mentions -----------------------------------------------------------------------------
 let mentionList = null;

@@ -326,3 +326,33 @@ def test_a_profile_offers_to_send_a_message_that_opens_the_conversation(member_c
     response = member_client.post(url("start_direct"), {"user_id": member.id})
     direct = user.chat_participations.get().conversation
     assert response["Location"] == url("conversation", direct.id)
+
+
+def test_the_navigation_counts_conversations_with_something_unread(client_for_member, user,
+                                                                   member, outsider, channel,
+                                                                   private_group):
+    from chat.selectors import unread_conversation_count
+
+    client = client_for_member(member)
+    assert unread_conversation_count(member) == 0
+    root = send(user, channel, "Pour tous")
+    direct, _ = services.start_direct(user=outsider, user_ids=[member.id])
+    send(outsider, direct, "Un mot")
+    send(user, private_group.channel, "Pas pour Hugo")  # not one of his groups
+    assert unread_conversation_count(member) == 2
+    assert client.get(url("unread")).json() == {"unread_conversations": 2}
+    page = client.get(reverse("groups:list")).content.decode()
+    assert 'data-badge="chat" data-count="2"' in page
+    send(member, channel, "Ma réponse", thread_root_id=root.id)  # writing there reads it
+    assert unread_conversation_count(member) == 1
+
+    services.mark_read(user=member, conversation=channel)
+    services.mark_read(user=member, conversation=direct)
+    send(user, channel, "Seulement dans le fil", thread_root_id=root.id)
+    assert unread_conversation_count(member) == 0  # a thread-only reply is not unread here
+    send(user, channel, "Aussi dans le canal", thread_root_id=root.id, also_in_channel=True)
+    assert unread_conversation_count(member) == 1
+
+
+def test_the_unread_count_needs_a_signed_in_person(anonymous_client):
+    assert anonymous_client.get(url("unread")).status_code == 302
