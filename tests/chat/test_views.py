@@ -58,6 +58,7 @@ def test_conversation_page_shows_history_and_a_composer_to_members(member_client
     assert "<strong>Staff</strong> meeting at 14:00" in body
     assert "data-chat-composer" in body
     assert 'role="log"' in body
+    assert 'href="#chat-body"' in body  # keyboard users skip the history to the message box
 
 
 def test_conversation_page_marks_the_first_unread_message(client_for_member, user, member,
