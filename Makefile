@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py vapid_keys
 	DEBUG=true $(BIN)/python manage.py serve --port 8000
 
 test: install

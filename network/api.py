@@ -73,12 +73,16 @@ def _register_routers():
     from feed.api import router as feed_router
     from groups.api import router as groups_router
     from notifications.api import router as notifications_router
+    from notifications.api_push import router as push_router
+    from notifications.api_settings import router as settings_router
 
     api.add_router("/", accounts_router)
     api.add_router("/groups", groups_router)
     api.add_router("/", feed_router)
     api.add_router("/", chat_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/me", push_router)
+    api.add_router("/me", settings_router)
     api.add_router("", unknown_paths)
 
 

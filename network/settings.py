@@ -235,6 +235,26 @@ RELAIS_LIMITS = {
     "event_resume_max": env_int("RELAIS_EVENT_RESUME_MAX", 500),
     "event_retention_days": env_int("RELAIS_EVENT_RETENTION_DAYS", 7),
 }
+# How long before an acknowledgement deadline those who have not acknowledged are notified.
+RELAIS_ACK_DUE_NOTICE_HOURS = env_int("RELAIS_ACK_DUE_NOTICE_HOURS", 24)
+if RELAIS_ACK_DUE_NOTICE_HOURS < 0:
+    raise ImproperlyConfigured("RELAIS_ACK_DUE_NOTICE_HOURS cannot be negative")
+
+# --- Web push (notifications.vapid) ------------------------------------------------------------
+# The server's VAPID key: RELAIS_VAPID_PRIVATE_KEY (PEM or base64url) or a file that
+# `manage.py vapid_keys` creates when missing (every process of a deployment must share it).
+RELAIS_VAPID_PRIVATE_KEY = os.environ.get("RELAIS_VAPID_PRIVATE_KEY", "")
+RELAIS_VAPID_KEY_FILE = Path(os.environ.get("RELAIS_VAPID_KEY_FILE", VAR_DIR / "vapid_private.pem"))
+# Who push services may contact about this server's pushes (a mailto: or https: URL).
+RELAIS_PUSH_CONTACT = os.environ.get("RELAIS_PUSH_CONTACT", "mailto:it@example.org")
+RELAIS_PUSH_TTL_SECONDS = env_int("RELAIS_PUSH_TTL_SECONDS", 12 * 3600)
+# The server POSTs to the endpoint a browser gives: only push services' hosts (and their
+# subdomains), over https, so nobody can aim it at an internal address.
+RELAIS_PUSH_SERVICE_HOSTS = [host.lower().strip(".") for host in env_list(
+    "RELAIS_PUSH_SERVICE_HOSTS",
+    ["fcm.googleapis.com", "push.services.mozilla.com", "updates.push.services.mozilla.com",
+     "push.apple.com", "notify.windows.com"])]
+RELAIS_PUSH_ALLOW_HTTP_LOOPBACK = False  # tests only: a fake push service on 127.0.0.1
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RELAIS_REQUEST_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Internationalisation ----------------------------------------------------------------------
@@ -310,6 +330,8 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
+        # The service worker of web push, served from /sw.js.
+        "worker-src": ["'self'"],
     }
 }
 

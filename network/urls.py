@@ -4,6 +4,7 @@ from django.urls import include, path
 from feed import views as feed_views
 from network import views
 from network.api import api
+from notifications.views_push import service_worker
 
 urlpatterns = [
     path("", feed_views.home, name="home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("i18n/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
+    path("sw.js", service_worker, name="service_worker"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("groups/", include("groups.urls")),

@@ -1,34 +1,43 @@
-"""Background delivery of notifications by email."""
+"""Background delivery of notifications (email and web push)."""
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
 from django_tasks import task
 
-from network.links import absolute_url
-from notifications.models import Notification
-from notifications.texts import describe
+from notifications import delivery
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
 
 
 @task()
-def email_notifications(notification_ids: list[int]) -> int:
-    """Email each notification to its recipient in their language; a retry skips those sent."""
-    sent = 0
-    pending = (Notification.objects.filter(id__in=notification_ids, emailed_at__isnull=True)
-               .select_related("recipient", "actor", "group"))
-    for notification in pending:
-        recipient = notification.recipient
-        with translation.override(recipient.language or settings.RELAIS_DEFAULT_LANGUAGE):
-            context = {"notification": notification, "summary": describe(notification),
-                       "link": absolute_url(notification.url), "recipient": recipient}
-            subject = context["summary"]
-            text = render_to_string("notifications/email/notification.txt", context)
-            html = render_to_string("notifications/email/notification.html", context)
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient.email])
-        message.attach_alternative(html, "text/html")
-        message.send()
-        # Marked one by one: a failure part-way leaves the rest for the retry.
-        Notification.objects.filter(id=notification.id).update(emailed_at=timezone.now())
-        sent += 1
-    return sent
+def deliver_notifications(user_ids: list[int], attempt: int = 1) -> dict:
+    """Deliver what has fallen due for these people. Safe to run twice: each delivery locks
+    the person's settings and marks what it sent. A person whose email could not be sent is
+    tried again later (1, 4, 9, 16 minutes), up to five times."""
+    failed, later = [], {}
+    for user_id in user_ids:
+        try:
+            result = delivery.deliver_to(user_id)
+        except Exception:
+            logger.exception("Delivering notifications to user %s failed (attempt %s)",
+                             user_id, attempt)
+            failed.append(user_id)
+            continue
+        if result.email_again_at is not None:
+            later.setdefault(result.email_again_at, []).append(user_id)
+    backend = deliver_notifications.get_backend()
+    if backend.supports_defer:
+        for when, ids in later.items():
+            deliver_notifications.using(run_after=when).enqueue(ids)
+        if failed and attempt < MAX_ATTEMPTS:
+            retry_at = timezone.now() + timedelta(minutes=attempt * attempt)
+            deliver_notifications.using(run_after=retry_at).enqueue(failed, attempt + 1)
+    if failed:
+        raise RuntimeError(f"Could not deliver notifications to users {failed}")
+    return {"delivered_to": len(user_ids), "waiting": sum(map(len, later.values()))}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications import views
+from notifications import settings_views, views
 
 app_name = "notifications"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("read/", views.mark_read, name="mark_read"),
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("badge/", views.badge, name="badge"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("unsubscribe/<str:token>/", settings_views.unsubscribe, name="unsubscribe"),
 ]

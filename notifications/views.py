@@ -18,17 +18,20 @@ def _id(value: str | None) -> int | None:
     return None
 
 
-def _rows(notifications):
-    return [{"notification": n, "text": describe(n)} for n in notifications]
+def _rows(entries):
+    return [{"notification": e.latest, "entry": e, "text": describe(e.latest, actors=e.actors)}
+            for e in entries]
 
 
 @login_required
 def notification_list(request):
     unread_only = request.GET.get("filter") == "unread"
-    before = request.GET.get("before")
-    rows, more = selectors.page(request.user, unread=unread_only, before_id=_id(before))
-    context = {"rows": _rows(rows), "more": more, "unread_only": unread_only,
-               "next_before": rows[-1].id if more else None, "nav": "notifications"}
+    before = _id(request.GET.get("before"))
+    unread, earlier, next_before = selectors.centre(request.user, unread_only=unread_only,
+                                                    before_id=before)
+    context = {"unread_rows": _rows(unread), "rows": _rows(earlier), "more": bool(next_before),
+               "unread_only": unread_only, "next_before": next_before,
+               "nav": "notifications"}
     template = ("notifications/_rows.html" if request.htmx and before
                 else "notifications/list.html")
     return render(request, template, context)
@@ -40,7 +43,9 @@ def open_notification(request, pk):
     notification = selectors.notifications_for(request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404
-    services.mark_read(user=request.user, ids=[notification.id])
+    # Every line about the same thing is read once it is opened.
+    services.mark_targets_read(user=request.user, target_type=notification.target_type,
+                               target_ids=[notification.target_id])
     if not url_has_allowed_host_and_scheme(notification.url, {request.get_host()}):
         return redirect("notifications:list")
     return redirect(notification.url)

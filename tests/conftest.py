@@ -22,6 +22,16 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _vapid_key(tmp_path_factory):
+    """One VAPID key per test session, in a temporary file: web push signs with it."""
+    from notifications import vapid
+
+    django_settings.RELAIS_VAPID_PRIVATE_KEY = ""
+    django_settings.RELAIS_VAPID_KEY_FILE = tmp_path_factory.mktemp("vapid") / "vapid.pem"
+    vapid.generate()
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request of a French-speaking user leaves

@@ -42,7 +42,7 @@ def test_notifications_of_a_group_i_can_no_longer_see_are_hidden(user, other_use
     hidden_later = notify(other_user, user, group=private_group, id=1)
     public = notify(other_user, user, group=group, id=2)
     no_group = notify(other_user, user, id=3)
-    assert selectors.unread_count(other_user) == 3
+    assert selectors.unread_count(other_user) == 4  # and "added you to Cadres de santé"
     group_services.remove_member(actor=user, group=private_group, user=other_user)
     group_services.leave_group(user=other_user, group=group)
     assert set(ids(selectors.notifications_for(other_user))) == {public.id, no_group.id}
@@ -52,7 +52,7 @@ def test_notifications_of_a_group_i_can_no_longer_see_are_hidden(user, other_use
 
 def test_a_guest_loses_notifications_of_a_group_closed_to_guests(user, guest, shared_group):
     notify(guest, user, group=shared_group)
-    assert selectors.unread_count(guest) == 1
+    assert selectors.unread_count(guest) == 2  # and "added you to Projet MedTech"
     group_services.update_group(actor=user, group=shared_group, allow_guests=False)
     assert selectors.unread_count(guest) == 0
 

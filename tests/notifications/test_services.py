@@ -5,9 +5,8 @@ from django.utils import translation
 
 from groups import services as group_services
 from network.models import Event
-from notifications import services
+from notifications import delivery, services
 from notifications.models import Notification
-from notifications.tasks import email_notifications
 from notifications.texts import describe
 from tests.conftest import make_user
 
@@ -110,37 +109,44 @@ def test_notify_by_email_sends_after_commit_and_marks_them_emailed(
     [email] = mail.outbox
     assert email.to == [other_user.email]
     assert email.subject == describe(notification)
-    assert "http://example.com/posts/7/" in email.body
+    assert f"http://example.com/notifications/{notification.id}/open/" in email.body
+    assert "Nouveau protocole" in email.alternatives[0][0]
     notification.refresh_from_db()
     assert notification.emailed_at is not None
 
 
-def test_email_task_skips_notifications_already_emailed(user, other_user, staff_user):
-    created = services.notify([other_user, staff_user], Kind.MENTION, target(), actor=user)
-    ids = [n.id for n in created]
-    assert email_notifications.call(ids[:1]) == 1
-    assert email_notifications.call(ids) == 1
-    assert email_notifications.call(ids) == 0
+def test_delivering_twice_emails_each_notification_once(
+        user, other_user, staff_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify([other_user, staff_user], Kind.MENTION, target(), actor=user)
+    sent = len(mail.outbox)
+    assert delivery.deliver_to(other_user.id).emailed == 0
+    assert delivery.deliver_to(staff_user.id).emailed == 0
+    assert len(mail.outbox) == sent == 2
     assert sorted(address for email in mail.outbox for address in email.to) == sorted(
         [other_user.email, staff_user.email])
 
 
 def test_email_is_written_in_the_recipients_language(user, monkeypatch):
-    from notifications import tasks
+    from notifications import email
 
     french = make_user("lea.petit@hopital.example", "Léa Petit", language="fr")
     english = make_user("tom.green@hopital.example", "Tom Green", language="en")
     languages = {}
-    original = tasks.render_to_string
+    original = email.render_to_string
 
     def spy(template, context):
         languages[context["recipient"].email] = translation.get_language()
         return original(template, context)
 
-    monkeypatch.setattr(tasks, "render_to_string", spy)
-    created = services.notify([french, english], Kind.MENTION, target(), actor=user)
-    email_notifications.call([n.id for n in created])
+    monkeypatch.setattr(email, "render_to_string", spy)
+    for person in (french, english):
+        services.notify([person], Kind.MENTION, target(), actor=user)
+        delivery.deliver_to(person.id)
     assert languages == {french.email: "fr", english.email: "en"}
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects[french.email].startswith("Camille Martin vous a mentionné")
+    assert subjects[english.email].startswith("Camille Martin mentioned you")
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ Kind = Notification.Kind
 
 
 def notify(recipient, *, actor=None, group=None, url="/posts/1/", kind=Kind.MENTION,
-           title="Shift change") -> Notification:
-    target = services.Target(type="post", id=1, url=url, title=title,
+           title="Shift change", target_id=None) -> Notification:
+    notify.count = getattr(notify, "count", 0) + 1
+    target = services.Target(type="post", id=target_id or notify.count, url=url, title=title,
                              group_id=group.id if group else None)
     created = services.notify([recipient], kind, target, actor=actor)
     assert len(created) == 1
@@ -23,7 +24,9 @@ def notify(recipient, *, actor=None, group=None, url="/posts/1/", kind=Kind.MENT
 
 
 def rows_of(response) -> list[int]:
-    return [row["notification"].id for row in response.context["rows"]]
+    """The newest notification of each line, unread lines first."""
+    return [row["notification"].id
+            for row in response.context.get("unread_rows", []) + response.context["rows"]]
 
 
 @pytest.fixture
@@ -69,6 +72,7 @@ def test_list_does_not_show_other_peoples_notifications(other_client, mine):
 
 def test_list_pages_with_older_notifications_through_htmx(member_client, user, other_user):
     made = [notify(user, actor=other_user, title=f"Note {n}") for n in range(31)]
+    services.mark_all_read(user=user)
     response = member_client.get(reverse("notifications:list"))
     assert len(rows_of(response)) == 30 and response.context["more"]
     before = response.context["next_before"]
@@ -91,6 +95,31 @@ def test_list_shows_the_mark_all_button_only_with_unread(member_client, user, mi
     assert action in member_client.get(reverse("notifications:list")).content
     services.mark_all_read(user=user)
     assert action not in member_client.get(reverse("notifications:list")).content
+
+
+def test_unread_lines_come_first_even_when_older(member_client, user, other_user):
+    old_unread = notify(user, actor=other_user, title="Old")
+    newer_read = notify(user, actor=other_user, title="Newer")
+    services.mark_read(user=user, ids=[newer_read.id])
+    response = member_client.get(reverse("notifications:list"))
+    assert rows_of(response) == [old_unread.id, newer_read.id]
+    assert b"notifications-new" in response.content and b"notifications-earlier" in response.content
+
+
+def test_notifications_about_the_same_target_are_one_line(member_client, user, other_user,
+                                                          staff_user):
+    first = notify(user, actor=other_user, kind=Kind.REACTION, target_id=500)
+    second = notify(user, actor=staff_user, kind=Kind.REACTION, target_id=500)
+    other = notify(user, actor=staff_user, kind=Kind.REACTION, target_id=501)
+    response = member_client.get(reverse("notifications:list"))
+    assert rows_of(response) == [other.id, second.id]
+    [line] = [row for row in response.context["unread_rows"] if row["notification"] == second]
+    assert line["entry"].ids == [second.id, first.id]
+    assert line["text"].startswith(f"{staff_user.display_name} and 1 other reacted")
+    member_client.get(reverse("notifications:open", args=[second.id]))
+    assert Notification.objects.filter(id__in=[first.id, second.id],
+                                       read_at__isnull=True).count() == 0
+    assert Notification.objects.get(id=other.id).read_at is None
 
 
 # --- Opening and marking read ------------------------------------------------------------------
@@ -218,6 +247,7 @@ def test_notifications_of_a_group_i_left_are_hidden_everywhere(other_client, use
 
 def test_guest_stops_seeing_notifications_of_a_group_closed_to_guests(guest_client, user, guest,
                                                                       shared_group):
+    Notification.objects.filter(recipient=guest).delete()  # "added you to the group"
     hidden = notify(guest, actor=user, group=shared_group, title="Partner news")
     assert rows_of(guest_client.get(reverse("notifications:list"))) == [hidden.id]
     group_services.update_group(actor=user, group=shared_group, allow_guests=False)
