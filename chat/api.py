@@ -23,6 +23,7 @@ from chat.schemas import (
     MessageIn,
     MessageOut,
     MessagePatch,
+    MuteOut,
     ReactionIn,
     ReactionsOut,
     ReadIn,
@@ -130,6 +131,26 @@ def mark_read(request, conversation_id: int,
     seq = services.mark_read(user=request.auth, conversation=conversation,
                              message_id=message_id)
     return {"last_read_seq": seq}
+
+
+def _mute(request, conversation_id: int, *, muted: bool) -> dict:
+    conversation = permissions.access_conversation(request.auth, conversation_id)
+    return {"muted": services.set_muted(user=request.auth, conversation=conversation,
+                                        muted=muted)}
+
+
+@router.post("/conversations/{int:conversation_id}/mute", response=MuteOut,
+             summary="Mute a conversation's notifications")
+def mute(request, conversation_id: int):
+    """No more notifications of replies, messages and reactions here; mentions of you and
+    urgent messages still come. Muting twice is the same as once."""
+    return _mute(request, conversation_id, muted=True)
+
+
+@router.delete("/conversations/{int:conversation_id}/mute", response=MuteOut,
+               summary="Unmute a conversation's notifications")
+def unmute(request, conversation_id: int):
+    return _mute(request, conversation_id, muted=False)
 
 
 # --- Messages --------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from chat import permissions, presence
+from chat import permissions, presence, selectors
 from network.reactions import REACTION_EMOJI
+from notifications.selectors import availability_of
 
 # Ids and seqs are 64-bit in the database: a larger number is refused here (422), not by
 # PostgreSQL (500).
@@ -174,11 +175,44 @@ class PresenceOut(Schema):
     last_seen: datetime | None
 
 
+class ParticipantOut(PersonRef):
+    available: bool = Field(description="Whether notifications that are not urgent reach this "
+                                        "person now: false while they are off duty or outside "
+                                        "their working hours.")
+    back_at: datetime | None = Field(description="When a person who is not available can be "
+                                                 "reached again; null when available, or off "
+                                                 "duty until further notice.")
+
+
+class MuteOut(Schema):
+    muted: bool = Field(description="Whether the conversation's notifications are muted for "
+                                    "you (mentions of you and urgent messages still come).")
+
+
 class ConversationDetailOut(ConversationOut):
+    participants: list[ParticipantOut] = Field(description="The people of a direct "
+                                                           "conversation; empty for a channel.")
     can_send: bool
     can_moderate: bool
+    muted: bool = Field(description="Whether you muted this conversation's notifications.")
     presence: list[PresenceOut] = Field(description="The status of each person of a direct "
                                                     "conversation; empty for a channel.")
+
+    @staticmethod
+    def resolve_participants(conversation):
+        if conversation.is_channel:
+            return []
+        people = sorted((p.user for p in conversation.participants.all()),
+                        key=lambda person: (person.display_name, person.id))
+        states = availability_of(people)
+        return [{"id": person.id, "display_name": person.display_name,
+                 "available": states[person.id].available,
+                 "back_at": None if states[person.id].available else states[person.id].until}
+                for person in people]
+
+    @staticmethod
+    def resolve_muted(conversation, context):
+        return selectors.is_muted(_viewer(context), conversation)
 
     @staticmethod
     def resolve_presence(conversation):

@@ -19,6 +19,7 @@ from chat.permissions import visible_conversations
 from groups.models import Membership
 from groups.selectors import visible_groups
 from network.realtime import ORG_STREAM, events_since, group_stream, resume_limit, user_stream
+from notifications.selectors import availability_of, muted_scopes
 
 
 def streams_for(user) -> set[str]:
@@ -81,6 +82,47 @@ def people_in(conversation):
     if conversation.is_channel:
         return users_who_can_see(conversation.group)
     return User.objects.filter(chat_participations__conversation=conversation, is_active=True)
+
+
+def conversation_title(conversation, user) -> str:
+    """A channel's group name, a direct conversation's title or its other people's names."""
+    from django.utils.translation import gettext as _
+
+    if conversation.is_channel:
+        return conversation.group.name
+    if conversation.title:
+        return conversation.title
+    names = sorted(p.user.display_name for p in conversation.participants.select_related("user")
+                   if p.user_id != user.id)
+    return ", ".join(names) or _("Just you")
+
+
+def mute_scope(conversation) -> str:
+    """What a person mutes to hear no more of a conversation (notifications.models.Mute)."""
+    return f"conversation:{conversation.id}"
+
+
+def is_muted(user, conversation) -> bool:
+    return bool(muted_scopes(user, [mute_scope(conversation)]))
+
+
+def muted_conversation_ids(user) -> set[int]:
+    prefix = "conversation:"
+    return {int(scope[len(prefix):]) for scope in muted_scopes(user)
+            if scope.startswith(prefix) and scope[len(prefix):].isdigit()}
+
+
+def unavailable_people(conversation, user) -> list[tuple]:
+    """The other people of a direct conversation who cannot be reached now, each with their
+    ``Availability``: the sender sees it before writing. Three queries; none for a channel."""
+    if conversation.is_channel:
+        return []
+    others = [p.user for p in conversation.participants.select_related("user")
+              if p.user_id != user.id and p.user.is_active]
+    states = availability_of(others)
+    return [(person, states[person.id]) for person in sorted(
+        others, key=lambda person: (person.display_name, person.id))
+        if not states[person.id].available]
 
 
 def my_conversations(user):

@@ -206,12 +206,18 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     return message
 
 
-def _notify_about(message: Message, root: Message | None, mentioned: list[int]) -> None:
+def _target(message: Message) -> notifications.Target:
     conversation = message.conversation
-    target = notifications.Target(
+    return notifications.Target(
         type="message", id=message.id, url=message_url(message),
         title=rich_text.plain_excerpt(message.body),
-        group_id=conversation.group_id if conversation.is_channel else None)
+        group_id=conversation.group_id if conversation.is_channel else None,
+        scope=selectors.mute_scope(conversation))
+
+
+def _notify_about(message: Message, root: Message | None, mentioned: list[int]) -> None:
+    conversation = message.conversation
+    target = _target(message)
     if mentioned:
         notifications.notify(mentioned, Notification.Kind.MENTION, target,
                              actor=message.author, urgent=message.urgent)
@@ -278,9 +284,36 @@ def react(*, user: User, message: Message, emoji: str, add: bool = True) -> bool
             changed = bool(MessageReaction.objects.filter(message=message, user=user,
                                                           emoji=emoji).delete()[0])
         if changed:
+            if add:
+                _notify_reaction(message, user)
             _send(message.conversation, events.reaction_changed(
                 message, counts=selectors.reaction_counts(message)))
     return changed
+
+
+def _notify_reaction(message: Message, user: User) -> None:
+    """Tell the author, once per person reacting, while they can still read the message."""
+    author = message.author
+    if author is None or author.id == user.id:
+        return
+    if not permissions.visible_conversations(author).filter(id=message.conversation_id).exists():
+        return
+    if Notification.objects.filter(recipient=author, kind=Notification.Kind.REACTION,
+                                   target_type="message", target_id=message.id,
+                                   actor=user).exists():
+        return
+    notifications.notify([author], Notification.Kind.REACTION, _target(message), actor=user)
+
+
+def set_muted(*, user: User, conversation: Conversation, muted: bool) -> bool:
+    """Hear no more of a conversation (but mentions and urgent messages), or again; returns
+    whether it is muted."""
+    if not permissions.visible_conversations(user).filter(id=conversation.id).exists():
+        raise PermissionDenied(_("You cannot see this conversation."))
+    return notifications.set_muted(
+        user=user, scope=selectors.mute_scope(conversation), muted=muted,
+        label=selectors.conversation_title(conversation, user),
+        url=reverse("chat:conversation", args=[conversation.id]))
 
 
 def _mark_read(user: User, conversation: Conversation, seq: int) -> bool:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/send/", views.send, name="send"),
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("<int:pk>/urgent/", views.set_urgent_allowed, name="urgent"),
+    path("<int:pk>/mute/", views.mute, name="mute"),
     path("messages/<int:pk>/", views.message_fragment, name="message"),
     path("messages/<int:pk>/thread/", views.thread, name="thread"),
     path("messages/<int:pk>/edit/", views.edit, name="edit"),

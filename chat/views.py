@@ -70,11 +70,13 @@ def _sidebar(user) -> list[dict]:
     """The sidebar's sections, group channels then direct messages, each most recent first."""
     conversations = list(selectors.my_conversations(user).prefetch_related(
         "participants__user"))
+    muted = selectors.muted_conversation_ids(user)
     rows = []
     for conversation in conversations:
         rows.append({"conversation": conversation, "title": _title(conversation, user),
                      "other": _other_person(conversation, user),
-                     "unread": conversation.unread_count, "mentions": conversation.mention_count})
+                     "unread": conversation.unread_count, "mentions": conversation.mention_count,
+                     "muted": conversation.id in muted})
     statuses = presence.status_of([row["other"].id for row in rows if row["other"]])
     for row in rows:
         row["status"] = statuses[row["other"].id]["status"] if row["other"] else None
@@ -159,6 +161,8 @@ def conversation(request, pk):
         "last_read_seq": last_read_seq, "first_unread_id": first_unread, "other": other,
         "other_status": presence.status_of([other.id])[other.id] if other else None,
         "people_count": selectors.people_in(conversation).count(),
+        "muted": selectors.is_muted(request.user, conversation),
+        "off_duty": selectors.unavailable_people(conversation, request.user),
         "thread": _thread_context(request.user, conversation, _int(request.GET.get("thread"))),
         "current_id": conversation.id,
     })
@@ -235,6 +239,20 @@ def set_urgent_allowed(request, pk):
     services.set_urgent_allowed(actor=request.user, conversation=conversation,
                                 allowed=request.POST.get("allowed") == "1")
     flash.success(request, _("Saved."))
+    return redirect("chat:conversation", conversation.id)
+
+
+@login_required
+@require_POST
+def mute(request, pk):
+    conversation = permissions.access_conversation(request.user, pk)
+    if request.POST.get("muted") not in ("0", "1"):
+        return _text(_("Send muted=1 to mute the conversation or muted=0 to unmute it."), 400)
+    muted = services.set_muted(user=request.user, conversation=conversation,
+                               muted=request.POST["muted"] == "1")
+    flash.success(request, _("Notifications of this conversation are muted. Mentions of you and "
+                             "urgent messages still reach you.") if muted
+                  else _("You will be notified of this conversation again."))
     return redirect("chat:conversation", conversation.id)
 
 

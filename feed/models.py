@@ -27,6 +27,8 @@ class Post(models.Model):
     pinned_at = models.DateTimeField(null=True, blank=True)
     requires_ack = models.BooleanField(default=False)
     ack_deadline = models.DateTimeField(null=True, blank=True)
+    # When those who had not acknowledged were told the deadline is near (once per deadline).
+    ack_due_notified_at = models.DateTimeField(null=True, blank=True)
     # Kept by the services so a feed page needs no COUNT per post.
     comment_count = models.PositiveIntegerField(default=0)
 

@@ -309,3 +309,16 @@ def former_readers(post: Post) -> QuerySet[Receipt]:
 
 def reminders_of(post: Post):
     return post.reminders.select_related("sent_by").order_by("-sent_at", "-id")
+
+
+def due_acknowledgement_notices(now) -> QuerySet[Post]:
+    """Required announcements whose "deadline near" notice should have gone out by ``now``
+    and has not: the deadline is less than RELAIS_ACK_DUE_NOTICE_HOURS away, not past."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    soon = now + timedelta(hours=settings.RELAIS_ACK_DUE_NOTICE_HOURS)
+    return (Post.objects.filter(requires_ack=True, ack_due_notified_at__isnull=True,
+                                ack_deadline__gt=now, ack_deadline__lte=soon)
+            .order_by("ack_deadline", "id"))

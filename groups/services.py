@@ -25,7 +25,13 @@ from groups.permissions import (
     check_not_archived,
 )
 from groups.selectors import has_pending_request, membership_of
-from groups.signals import group_created
+from groups.signals import (
+    group_created,
+    join_request_decided,
+    join_request_withdrawn,
+    join_requested,
+    member_added,
+)
 from network.realtime import ORG_STREAM, group_stream, send_event_on_commit, user_stream
 
 EDITABLE_FIELDS = ("name", "description", "colour", "visibility", "allow_guests")
@@ -193,7 +199,9 @@ def add_member(*, actor: User, group: Group, user: User, role: str = Role.MEMBER
     if role == Role.OWNER and not can_grant_ownership(actor, group):
         raise PermissionDenied(_("Only owners can make someone an owner."))
     with transaction.atomic():
-        return _create_membership(group, user, role, added_by=actor)
+        membership = _create_membership(group, user, role, added_by=actor)
+        member_added.send(sender=Membership, group=group, user=user, actor=actor, role=role)
+    return membership
 
 
 def _owner_count(group: Group) -> int:
@@ -284,6 +292,7 @@ def request_to_join(*, user: User, group: Group, message: str = "") -> JoinReque
         for manager_id in group.memberships.filter(
                 role__in=[Role.OWNER, Role.ADMIN]).values_list("user_id", flat=True):
             send_event_on_commit(user_stream(manager_id), event)
+        join_requested.send(sender=JoinRequest, join_request=join_request)
     return join_request
 
 
@@ -302,12 +311,18 @@ def decide_join_request(*, actor: User, join_request: JoinRequest, approve: bool
         join_request.decided_by = actor
         join_request.decided_at = timezone.now()
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
+        join_request_decided.send(sender=JoinRequest, join_request=join_request, actor=actor)
     return join_request
 
 
 def cancel_join_request(*, user: User, group: Group) -> None:
-    JoinRequest.objects.filter(group=group, user=user, status=JoinRequest.Status.PENDING).update(
-        status=JoinRequest.Status.CANCELLED, decided_at=timezone.now())
+    with transaction.atomic():
+        for join_request in JoinRequest.objects.select_for_update().filter(
+                group=group, user=user, status=JoinRequest.Status.PENDING):
+            join_request.status = JoinRequest.Status.CANCELLED
+            join_request.decided_at = timezone.now()
+            join_request.save(update_fields=["status", "decided_at"])
+            join_request_withdrawn.send(sender=JoinRequest, join_request=join_request)
 
 
 # --- Invitations -----------------------------------------------------------------------------

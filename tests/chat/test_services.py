@@ -45,7 +45,8 @@ def send(author, conversation, body="Bonjour", **options) -> Message:
 
 
 def notified(person, kind=None):
-    notifications = Notification.objects.filter(recipient=person)
+    """``person``'s notifications about messages (being added to a group is told too)."""
+    notifications = Notification.objects.filter(recipient=person, target_type="message")
     if kind is not None:
         notifications = notifications.filter(kind=kind)
     return notifications

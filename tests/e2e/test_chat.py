@@ -173,3 +173,28 @@ def test_chat_pages_look_finished(person):
     expect(nurse.locator("#thread-pane")).to_contain_text("Visite à 10h")
     expect(nurse.locator("#thread-pane .thread-replies > li.message")).to_have_count(3)
     screenshot(nurse, "chat-demo-thread")
+
+
+def test_a_mention_in_chat_raises_the_badge_live_and_the_notification_opens_the_message(
+        person):
+    nurse, manager = person(NURSE), person(MANAGER)
+    nurse.goto("/")
+    expect(nurse.locator("html[data-socket=open]")).to_have_count(1)
+    badge = nurse.locator(".sidebar [data-badge=notifications]")
+    before = int(badge.get_attribute("data-count") or 0)
+
+    open_channel(manager)
+    say(manager, "@Camille Martin pouvez-vous vérifier le chariot d'urgence ?")
+    expect(message(manager, "vérifier le chariot")).to_have_count(1)
+
+    # No reload: the socket's notification.created raises the count on the page she is on.
+    expect(badge).to_have_attribute("data-count", str(before + 1))
+    nurse.locator(".sidebar a[href='/notifications/']").click()
+    line = nurse.locator(".notification", has_text="Sophie Dubois vous a mentionné")
+    expect(line.first).to_be_visible()
+    screenshot(nurse, "notification-centre")
+    line.first.locator("a").click()
+    nurse.wait_for_url(re.compile(r"/chat/\d+/\?message=\d+"))
+    expect(nurse.locator(".message-highlight", has_text="vérifier le chariot")).to_be_visible()
+    expect(nurse.locator(".sidebar [data-badge=notifications]")).to_have_attribute(
+        "data-count", str(before))

@@ -56,7 +56,8 @@ def stored_files(settings) -> list[Path]:
 
 
 def notified(person, kind=None):
-    notifications = Notification.objects.filter(recipient=person)
+    """``person``'s notifications about posts (being added to a group is told too)."""
+    notifications = Notification.objects.filter(recipient=person, target_type="post")
     if kind is not None:
         notifications = notifications.filter(kind=kind)
     return notifications
@@ -944,23 +945,25 @@ def test_remind_notifies_and_emails_those_who_have_not_acknowledged(
         == [third_user.id]
     [email] = mail.outbox
     assert email.to == [third_user.email]
-    link = f"http://example.com{reverse('feed:post', args=[announcement.id])}"
+    reminded = notified(third_user, kind).get()
+    link = f"http://example.com{reverse('notifications:open', args=[reminded.id])}"
     assert link in email.body
-    assert notified(third_user, kind).get().emailed_at is not None
+    assert reminded.emailed_at is not None
+    assert reminded.url == reverse("feed:post", args=[announcement.id])
 
 
 def test_remind_writes_each_email_in_its_recipients_language(
         announcement, user, member, third_user, monkeypatch, django_capture_on_commit_callbacks):
-    from notifications import tasks
+    from notifications import email
 
     languages = {}
-    original = tasks.describe
+    original = email.describe
 
-    def spy(notification):
+    def spy(notification, **kwargs):
         languages[notification.recipient.email] = translation.get_language()
-        return original(notification)
+        return original(notification, **kwargs)
 
-    monkeypatch.setattr(tasks, "describe", spy)
+    monkeypatch.setattr(email, "describe", spy)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.remind(actor=user, post=announcement)
