@@ -134,8 +134,9 @@ class Delivered:
 def deliver_to(user_id: int, *, now: datetime | None = None) -> Delivered:
     """Send this person what has fallen due: one email (a digest when several) and one push.
 
-    The person's settings row is locked for the whole delivery, so two workers never send the
-    same notification twice; if sending fails, nothing is marked and the retry sends it all.
+    The person's settings row is locked while email is sent and marked, so two workers never
+    send the same notification twice; if the email fails, nothing is marked and the retry sends
+    it all. Pushes are claimed under the lock and sent once it is released.
     """
     from notifications import email, push
     from notifications.selectors import notifications_for
@@ -169,11 +170,14 @@ def deliver_to(user_id: int, *, now: datetime | None = None) -> Delivered:
                 result.emailed = len(due_email)
         due_push = list(pending_push(user_id, now).select_related("actor", "group")
                         .order_by("created", "id"))
-        if due_push and user.is_active:
-            push.send(user, due_push, previews=row.push_previews)
-            result.pushed = len(due_push)
+        # Claimed under the lock, sent after it: push is best effort (a browser that missed
+        # it still has the centre), and a slow push service must not hold the lock.
         if due_push:
             Notification.objects.filter(id__in=[n.id for n in due_push]).update(pushed_at=now)
+        previews = row.push_previews
+    if due_push and user.is_active:
+        push.send(user, due_push, previews=previews)
+        result.pushed = len(due_push)
     return result
 
 
