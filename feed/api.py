@@ -102,7 +102,7 @@ def create_post(request, slug: Text, payload: PostIn):
     group = _group_with_posts(request.auth, slug)
     post = services.create_post(author=request.auth, group=group, body=payload.body,
                                 kind=payload.kind, requires_ack=payload.requires_ack,
-                                ack_deadline=payload.ack_deadline,
+                                ack_deadline=payload.ack_deadline, urgent=payload.urgent,
                                 poll=payload.poll.to_spec() if payload.poll else None)
     return Status(201, _detailed(request, post.id))
 
@@ -120,7 +120,8 @@ def update_post(request, post_id: int, payload: PostPatch):
     changes = payload.dict(exclude_unset=True)
     services.update_post(actor=request.auth, post=post, body=changes.get("body"),
                          kind=changes.get("kind"), requires_ack=changes.get("requires_ack"),
-                         ack_deadline=changes.get("ack_deadline", False))
+                         ack_deadline=changes.get("ack_deadline", False),
+                         urgent=changes.get("urgent"))
     return _detailed(request, post.id)
 
 

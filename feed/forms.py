@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from feed.models import Post
 from feed.services import POLL_MAX_OPTIONS
 
+URGENT_LABEL = _("Urgent: reach people even outside their working hours")
+URGENT_HELP = _("Only for what must reach people now: email and push go out at once, even to "
+                "those who are off duty.")
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -30,6 +34,7 @@ class ComposerForm(forms.Form):
     ack_deadline = forms.DateTimeField(
         label=_("Confirm by"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    urgent = forms.BooleanField(label=URGENT_LABEL, help_text=URGENT_HELP, required=False)
     poll_question = forms.CharField(label=_("Question"), required=False, max_length=300)
     poll_multiple = forms.BooleanField(label=_("Allow several answers"), required=False)
     poll_anonymous = forms.BooleanField(label=_("Anonymous votes"), required=False)
@@ -41,6 +46,7 @@ class ComposerForm(forms.Form):
     def __init__(self, *args, groups=(), can_announce=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [(g.slug, g.name) for g in groups]
+        self.can_announce = can_announce
         if not can_announce:
             self.fields["kind"].choices = [c for c in Post.Kind.choices
                                            if c[0] != Post.Kind.ANNOUNCEMENT]
@@ -65,3 +71,4 @@ class EditPostForm(forms.Form):
     ack_deadline = forms.DateTimeField(
         label=_("Confirm by"), required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    urgent = forms.BooleanField(label=URGENT_LABEL, help_text=URGENT_HELP, required=False)

@@ -27,6 +27,12 @@ class Post(models.Model):
     pinned_at = models.DateTimeField(null=True, blank=True)
     requires_ack = models.BooleanField(default=False)
     ack_deadline = models.DateTimeField(null=True, blank=True)
+    # Urgent announcements reach people at once by email and push, even outside their
+    # working hours or off duty, instead of waiting until they are back.
+    urgent = models.BooleanField(
+        default=False,
+        help_text=_("For what must reach people now, even outside their working hours or off "
+                    "duty. Announcements only."))
     # When those who had not acknowledged were told the deadline is near (once per deadline).
     ack_due_notified_at = models.DateTimeField(null=True, blank=True)
     # Kept by the services so a feed page needs no COUNT per post.
@@ -49,6 +55,9 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=models.Q(requires_ack=False) | models.Q(kind="announcement"),
                 name="only_announcements_require_ack"),
+            models.CheckConstraint(
+                condition=models.Q(urgent=False) | models.Q(kind="announcement"),
+                name="only_announcements_are_urgent"),
         ]
 
     def __str__(self):

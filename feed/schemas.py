@@ -132,6 +132,8 @@ class PostOut(Schema):
     pinned: bool
     requires_ack: bool
     ack_deadline: datetime | None
+    urgent: bool = Field(description="An urgent announcement reaches people at once, even "
+                                     "outside their working hours.")
     comment_count: int
     reactions: list[ReactionOut]
     attachments: list[AttachmentOut]
@@ -272,6 +274,8 @@ class PostIn(Schema):
     kind: PostKind = "post"
     requires_ack: bool = False
     ack_deadline: datetime | None = None
+    urgent: bool = Field(False, description="Announcements only: email and push go out at once, "
+                                            "even to people outside their working hours.")
     poll: PollIn | None = None
 
     @field_validator("ack_deadline")
@@ -294,6 +298,7 @@ class PostPatch(Schema):
     kind: PostKind | None = None
     requires_ack: bool | None = None
     ack_deadline: datetime | None = None
+    urgent: bool | None = None
 
     @field_validator("ack_deadline")
     @classmethod

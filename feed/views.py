@@ -263,6 +263,7 @@ def create_post(request):
                 requires_ack=data["requires_ack"] and data["kind"] == Post.Kind.ANNOUNCEMENT,
                 ack_deadline=data["ack_deadline"] if data["kind"] == Post.Kind.ANNOUNCEMENT
                 and data["requires_ack"] else None,
+                urgent=data["urgent"] and data["kind"] == Post.Kind.ANNOUNCEMENT,
                 poll=poll, attachments=data["attachments"])
         except ValidationError as error:
             _apply_errors(composer, error)
@@ -295,7 +296,8 @@ def edit_post(request, pk):
                                and kind == Post.Kind.ANNOUNCEMENT,
                                ack_deadline=data["ack_deadline"]
                                if data["requires_ack"] and kind == Post.Kind.ANNOUNCEMENT
-                               else None)
+                               else None,
+                               urgent=data["urgent"] and kind == Post.Kind.ANNOUNCEMENT)
                 if changes["ack_deadline"] == post.ack_deadline:
                     changes["ack_deadline"] = False
             try:
@@ -308,7 +310,8 @@ def edit_post(request, pk):
     else:
         form = EditPostForm(initial={
             "body": post.body, "kind": post.kind, "requires_ack": post.requires_ack,
-            "ack_deadline": timezone.localtime(post.ack_deadline) if post.ack_deadline else None})
+            "ack_deadline": timezone.localtime(post.ack_deadline) if post.ack_deadline else None,
+            "urgent": post.urgent})
     return render(request, "feed/edit.html", {"post": post, "form": form, "nav": "feed",
                                               "can_announce": can_announce
                                               and post.kind != Post.Kind.POLL})

@@ -133,7 +133,7 @@ def test_feed_serialises_a_post_with_everything_it_shows(user, member, member_ap
         "body": "Hello **team**, see the file",
         "body_html": "<p>Hello <strong>team</strong>, see the file</p>",
         "created": item["created"], "edited_at": None, "pinned": False, "requires_ack": False,
-        "ack_deadline": None, "comment_count": 1,
+        "ack_deadline": None, "urgent": False, "comment_count": 1,
         "reactions": [{"emoji": "👍", "count": 2, "mine": True,
                        "names": ["Hugo Bernard", "Camille Martin"]}],
         "attachments": [{"id": attachment.id, "name": "rota.txt", "size": 15,
