@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import search_index
 from accounts.models import ApiToken, Invitation, User
 
 
@@ -22,6 +23,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"],
                              "fields": ["email", "display_name", "kind", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A name changed or an account deactivated here is found (or not) in search at once.
+        search_index.index_person(obj)
 
 
 @admin.register(ApiToken)

@@ -19,11 +19,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from accounts import search_index
 from accounts.models import ApiToken, Invitation, User
 from accounts.signals import user_activated
 from network.links import absolute_url
 
 PROFILE_FIELDS = ("display_name", "job_title", "department", "phone", "language", "time_zone")
+SEARCHED_PROFILE_FIELDS = {"display_name", "job_title", "department"}
 AVATAR_SIZE = 256
 TOKEN_PREFIX = "rls"
 # Writing last_used_at on every request would turn each API read into a write.
@@ -69,6 +71,7 @@ def activate_user(user: User, *, invitation: Invitation | None = None) -> None:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
     user_activated.send(sender=User, user=user, invitation=invitation)
+    search_index.index_person(user)
 
 
 def update_profile(*, user: User, **fields) -> User:
@@ -79,6 +82,18 @@ def update_profile(*, user: User, **fields) -> User:
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     user.full_clean(exclude=["password", "avatar"])
     user.save(update_fields=list(fields))
+    if set(fields) & SEARCHED_PROFILE_FIELDS:
+        search_index.index_person(user)
+    return user
+
+
+def set_active(*, user: User, active: bool) -> User:
+    """Deactivate an account (it can no longer sign in, and leaves the directory and search)
+    or reactivate it."""
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    search_index.index_person(user)
     return user
 
 

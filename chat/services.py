@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import visible_people
-from chat import events, permissions, selectors
+from chat import events, permissions, search_index, selectors
 from chat.models import (
     DIRECT_MAX_PEOPLE,
     Conversation,
@@ -86,6 +86,7 @@ def start_direct(*, user: User, user_ids: list[int]) -> tuple[Conversation, bool
                                                        direct_key=key, created_by=user)
             Participant.objects.bulk_create([Participant(conversation=conversation, user_id=uid)
                                              for uid in everyone])
+            search_index.set_participants(conversation, everyone)
     except IntegrityError:  # someone else started it at the same moment
         return Conversation.objects.get(direct_key=key), False
     return conversation, True
@@ -201,6 +202,7 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
         for uid in rendered.mentioned_ids])
     _notify_about(message, root, rendered.mentioned_ids)
     _send(conversation, events.message_created(message))
+    search_index.index_message(message)
     if root is not None:
         _send(conversation, events.message_updated(root))
     return message
@@ -249,6 +251,7 @@ def edit_message(*, actor: User, message: Message, body: str) -> Message:
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "body_html", "edited_at"])
         _send(message.conversation, events.message_updated(message))
+        search_index.index_message(message)
     return message
 
 
@@ -266,6 +269,7 @@ def delete_message(*, actor: User, message: Message) -> Message:
         MessageMention.objects.filter(message=message).delete()
         notifications.withdraw(target_type="message", target_ids=[message.id])
         _send(message.conversation, events.message_deleted(message))
+        search_index.unindex_message(message.id)
     return message
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from feed import events, permissions, selectors
+from feed import events, permissions, search_index, selectors
 from feed.models import (
     REACTION_EMOJI,
     Attachment,
@@ -45,6 +45,10 @@ Kind = Post.Kind
 POLL_MIN_OPTIONS, POLL_MAX_OPTIONS = 2, 10
 # What update_post may change that moves when "the deadline is near" is due.
 DEADLINE_FIELDS = frozenset({"kind", "requires_ack", "ack_deadline"})
+
+
+def _only_announcements_are_urgent() -> ValidationError:
+    return ValidationError({"urgent": _("Only announcements can be urgent.")})
 
 
 class ReminderTooSoon(Exception):
@@ -165,7 +169,9 @@ def _record_mentions(post: Post, mentioned_ids: list[int], *, comment: Comment |
 
 def create_post(*, author: User, group: Group, body: str = "", kind: str = Kind.POST,
                 requires_ack: bool = False, ack_deadline: datetime | None = None,
-                poll: PollSpec | None = None, attachments=()) -> Post:
+                poll: PollSpec | None = None, attachments=(), urgent: bool = False) -> Post:
+    """``urgent`` (announcements only) sends the announcement's email and push at once, even
+    to people outside their working hours or off duty; so do its reminders and deadline notice."""
     permissions.check_can_post(author, group)
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose a post, an announcement or a poll.")})
@@ -176,6 +182,8 @@ def create_post(*, author: User, group: Group, body: str = "", kind: str = Kind.
                                                  "acknowledgement.")})
     if ack_deadline and not requires_ack:
         raise ValidationError({"ack_deadline": _("A deadline needs “require acknowledgement”.")})
+    if urgent and kind != Kind.ANNOUNCEMENT:
+        raise _only_announcements_are_urgent()
     files = _check_attachments(attachments)
     spec = _clean_poll(poll) if kind == Kind.POLL else None
     body = _clean_body(body, limit_name="post_chars", required=kind != Kind.POLL and not files)
@@ -184,7 +192,7 @@ def create_post(*, author: User, group: Group, body: str = "", kind: str = Kind.
     stored_files: list[str] = []
     try:
         return _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline,
-                            spec, files, stored_files)
+                            bool(urgent), spec, files, stored_files)
     except BaseException:
         # A post that was not created leaves no file behind.
         for name in stored_files:
@@ -192,12 +200,12 @@ def create_post(*, author: User, group: Group, body: str = "", kind: str = Kind.
         raise
 
 
-def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline, spec, files,
-                 stored_files) -> Post:
+def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline, urgent, spec,
+                 files, stored_files) -> Post:
     with transaction.atomic():
         post = Post.objects.create(group=group, author=author, kind=kind, body=body,
                                    body_html=rendered.html, requires_ack=requires_ack,
-                                   ack_deadline=ack_deadline)
+                                   ack_deadline=ack_deadline, urgent=urgent)
         if spec is not None:
             poll_row = Poll.objects.create(post=post, question=spec.question,
                                            multiple=spec.multiple, anonymous=spec.anonymous,
@@ -210,9 +218,10 @@ def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline
             audience = (Membership.objects.filter(group=group).exclude(user=author)
                         .values_list("user_id", flat=True))
             notifications.notify(list(audience), Notification.Kind.ANNOUNCEMENT, _target(post),
-                                 actor=author)
+                                 actor=author, urgent=post.urgent)
             _schedule_ack_due_notice(post)
         send_event_on_commit(group_stream(group.id), events.post_created(post))
+        search_index.index_post(post)
     return post
 
 
@@ -229,17 +238,21 @@ def _save_attachments(post: Post, files: list, stored_files: list[str]) -> None:
 
 def update_post(*, actor: User, post: Post, body: str | None = None, kind: str | None = None,
                 requires_ack: bool | None = None,
-                ack_deadline: datetime | bool | None = False) -> Post:
+                ack_deadline: datetime | bool | None = False,
+                urgent: bool | None = None) -> Post:
     """Edit the text (author or group admin); change announcement settings (group admin).
 
-    ``ack_deadline=False`` leaves the deadline as it is; ``None`` removes it.
+    ``ack_deadline=False`` leaves the deadline as it is; ``None`` removes it. A post that
+    becomes an announcement notifies its audience (urgently if it is made urgent too); an
+    announcement made urgent later is not announced again.
     """
     permissions.check_can_edit(actor, post)
     changed = []
     # Settings sent back unchanged (an API client sending the whole post) are no change.
     announcement_change = (kind is not None and kind != post.kind) \
         or (requires_ack is not None and requires_ack != post.requires_ack) \
-        or (ack_deadline is not False and ack_deadline != post.ack_deadline)
+        or (ack_deadline is not False and ack_deadline != post.ack_deadline) \
+        or (urgent is not None and urgent != post.urgent)
     if announcement_change:
         if not permissions.can_announce(actor, post.group):
             raise PermissionDenied(_("Only the group's admins can change announcements."))
@@ -255,8 +268,17 @@ def update_post(*, actor: User, post: Post, body: str | None = None, kind: str |
         if ack_deadline is not False and ack_deadline != post.ack_deadline:
             post.ack_deadline = _clean_deadline(ack_deadline)
             changed.append("ack_deadline")
+        if urgent is not None and urgent != post.urgent:
+            post.urgent = urgent
+            changed.append("urgent")
         if post.kind != Kind.ANNOUNCEMENT and (post.requires_ack or post.ack_deadline):
             post.requires_ack, post.ack_deadline = False, None
+        if post.kind != Kind.ANNOUNCEMENT and post.urgent:
+            if urgent:
+                raise _only_announcements_are_urgent()
+            # An announcement turned back into a post stops being urgent with it.
+            post.urgent = False
+            changed.append("urgent")
         if post.ack_deadline and not post.requires_ack:
             raise ValidationError({"ack_deadline": _("A deadline needs “require "
                                                      "acknowledgement”.")})
@@ -283,11 +305,12 @@ def update_post(*, actor: User, post: Post, body: str | None = None, kind: str |
             audience = (Membership.objects.filter(group=post.group).exclude(user=post.author_id)
                         .values_list("user_id", flat=True))
             notifications.notify(list(audience), Notification.Kind.ANNOUNCEMENT,
-                                 _target(post), actor=actor)
+                                 _target(post), actor=actor, urgent=post.urgent)
         if DEADLINE_FIELDS & set(changed) and post.ack_due_notified_at is None:
             _schedule_ack_due_notice(post)
         send_event_on_commit(group_stream(post.group_id),
                              events.post_updated(post, changed=changed))
+        search_index.index_post(post, kind_changed="kind" in changed)
     return post
 
 
@@ -296,8 +319,10 @@ def delete_post(*, actor: User, post: Post) -> None:
     permissions.check_can_delete(actor, post)
     files = list(post.attachments.values_list("file", flat=True))
     post_id, group_id = post.id, post.group_id
+    comment_ids = list(post.comments.values_list("id", flat=True))
     with transaction.atomic():
         post.delete()
+        search_index.unindex_post(post_id, comment_ids)
         notifications.withdraw(target_type="post", target_ids=[post_id])
         send_event_on_commit(group_stream(group_id),
                              events.post_deleted(post_id=post_id, group_id=group_id))
@@ -349,6 +374,7 @@ def add_comment(*, author: User, post: Post, body: str, parent: Comment | None =
                              actor=author)
         send_event_on_commit(group_stream(post.group_id),
                              events.comment_created(comment, comment_count=post.comment_count))
+        search_index.index_comment(comment)
     return comment
 
 
@@ -369,6 +395,7 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
         comment.save(update_fields=["body", "body_html", "edited_at"])
         send_event_on_commit(group_stream(comment.post.group_id),
                              events.post_updated(comment.post, changed=["comments"]))
+        search_index.index_comment(comment)
     return comment
 
 
@@ -376,7 +403,9 @@ def delete_comment(*, actor: User, comment: Comment) -> None:
     _check_can_change_comment(actor, comment)
     post = comment.post
     with transaction.atomic():
-        removed = 1 + comment.replies.count()
+        reply_ids = list(comment.replies.values_list("id", flat=True))
+        removed = 1 + len(reply_ids)
+        search_index.unindex_comments([comment.id, *reply_ids])
         comment.delete()
         Post.objects.filter(id=post.id).update(comment_count=F("comment_count") - removed)
         send_event_on_commit(group_stream(post.group_id),
@@ -570,7 +599,7 @@ def remind(*, actor: User, post: Post) -> Reminder:
         reminder = Reminder.objects.create(post=post, sent_by=actor,
                                            recipient_count=len(recipients))
         notifications.notify(recipients, Notification.Kind.ANNOUNCEMENT_REMINDER, _target(post),
-                             actor=actor, email=True)
+                             actor=actor, urgent=post.urgent, email=True)
     return reminder
 
 
@@ -632,5 +661,5 @@ def notify_acknowledgement_due(post: Post | int, *, now: datetime | None = None)
         post.save(update_fields=["ack_due_notified_at"])
         recipients = list(selectors.not_yet_done(post).values_list("user_id", flat=True))
         created = notifications.notify(recipients, Notification.Kind.ACKNOWLEDGEMENT_DUE,
-                                       _target(post))
+                                       _target(post), urgent=post.urgent)
     return len(created)

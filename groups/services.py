@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import User
-from groups import events
+from groups import events, search_index
 from groups.models import Group, GroupInvitation, JoinRequest, Membership
 from groups.permissions import (
     can_grant_ownership,
@@ -92,6 +92,7 @@ def create_group(*, creator: User, name: str, description: str = "",
         if group.visibility != Group.Visibility.SECRET:
             send_event_on_commit(ORG_STREAM, events.group_updated(group, changed=["created"]))
         group_created.send(sender=Group, group=group)
+        search_index.index_group(group)
     return group
 
 
@@ -119,6 +120,7 @@ def update_group(*, actor: User, group: Group, **fields) -> Group:
             setattr(group, name, fields[name])
         group.save(update_fields=[*changed, "updated"])
         _group_updated_events(group, changed)
+        search_index.index_group(group)
     return group
 
 
@@ -146,6 +148,7 @@ def set_archived(*, actor: User, group: Group, archived: bool) -> Group:
         group.archived_at = timezone.now() if archived else None
         group.save(update_fields=["archived_at", "updated"])
         _group_updated_events(group, ["archived"])
+        search_index.index_group(group)
     return group
 
 
