@@ -70,11 +70,13 @@ def unknown_path(request, rest: str):
 def _register_routers():
     from accounts.api import router as accounts_router
     from chat.api import router as chat_router
+    from documents.api import router as documents_router
     from feed.api import router as feed_router
     from groups.api import router as groups_router
     from notifications.api import router as notifications_router
     from notifications.api_push import router as push_router
     from notifications.api_settings import router as settings_router
+    from search.api import router as search_router
 
     api.add_router("/", accounts_router)
     api.add_router("/groups", groups_router)
@@ -83,6 +85,8 @@ def _register_routers():
     api.add_router("/notifications", notifications_router)
     api.add_router("/me", push_router)
     api.add_router("/me", settings_router)
+    api.add_router("/", documents_router)
+    api.add_router("/search", search_router)
     api.add_router("", unknown_paths)
 
 

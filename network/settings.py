@@ -54,7 +54,9 @@ INSTALLED_APPS = [
     "groups",
     "feed",
     "chat",
+    "documents",
     "notifications",
+    "search",
     "demo",
 ]
 
@@ -230,11 +232,44 @@ RELAIS_LIMITS = {
     "post_chars": env_int("RELAIS_POST_MAX_CHARS", 20_000),
     "comment_chars": env_int("RELAIS_COMMENT_MAX_CHARS", 5_000),
     "post_attachments": env_int("RELAIS_POST_MAX_ATTACHMENTS", 10),
+    "documents_per_upload": env_int("RELAIS_DOCUMENTS_PER_UPLOAD", 20),
+    "document_description_chars": env_int("RELAIS_DOCUMENT_DESCRIPTION_MAX_CHARS", 2000),
     "reminder_interval_minutes": env_int("RELAIS_REMINDER_INTERVAL_MINUTES", 240),
     "receipt_push_seconds": env_int("RELAIS_RECEIPT_PUSH_SECONDS", 1),
     "event_resume_max": env_int("RELAIS_EVENT_RESUME_MAX", 500),
     "event_retention_days": env_int("RELAIS_EVENT_RETENTION_DAYS", 7),
+    "search_query_chars": env_int("RELAIS_SEARCH_QUERY_MAX_CHARS", 256),
+    # Text indexed per entry: a document's extracted text past it is not searchable.
+    "search_body_chars": env_int("RELAIS_SEARCH_BODY_MAX_CHARS", 200_000),
+    # Reading a document's text (documents.extraction), in a child process per file.
+    "extract_seconds": env_int("RELAIS_EXTRACT_SECONDS", 30),
+    "extract_memory_mb": env_int("RELAIS_EXTRACT_MEMORY_MB", 512),
+    "extract_chars": env_int("RELAIS_EXTRACT_MAX_CHARS", 1_000_000),
+    # Zip-based documents (DOCX, XLSX, PPTX, OpenDocument) unpacking past these are bombs.
+    "extract_zip_bytes": env_int("RELAIS_EXTRACT_ZIP_MAX_BYTES", 200 * 1024 * 1024),
+    "extract_zip_ratio": env_int("RELAIS_EXTRACT_ZIP_MAX_RATIO", 100),
+    "extract_zip_entries": env_int("RELAIS_EXTRACT_ZIP_MAX_ENTRIES", 10_000),
 }
+# What a document may be, judged by its content (documents.filetypes names them all).
+RELAIS_DOCUMENT_TYPES = env_list("RELAIS_DOCUMENT_TYPES", [
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
+    "text/plain", "text/markdown", "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+])
+# Trashed documents are restorable this long, then deleted with their files.
+RELAIS_DOCUMENT_TRASH_DAYS = env_int("RELAIS_DOCUMENT_TRASH_DAYS", 30)
+# Behind nginx: downloads are answered with X-Accel-Redirect to this internal location
+# (docs/deployment.md); empty: Relais sends the files itself.
+RELAIS_X_ACCEL_REDIRECT_PREFIX = os.environ.get("RELAIS_X_ACCEL_REDIRECT_PREFIX", "")
+# The modules that give `manage.py search_reindex` each app's content (docs/search.md).
+RELAIS_SEARCH_SOURCES = ["accounts.search_index", "groups.search_index", "feed.search_index",
+                         "documents.search_index",
+                         "chat.search_index"]
 # How long before an acknowledgement deadline those who have not acknowledged are notified.
 RELAIS_ACK_DUE_NOTICE_HOURS = env_int("RELAIS_ACK_DUE_NOTICE_HOURS", 24)
 if RELAIS_ACK_DUE_NOTICE_HOURS < 0:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from documents import views as documents_views
 from feed import views as feed_views
 from network import views
 from network.api import api
@@ -11,8 +12,9 @@ urlpatterns = [
     path("", include("feed.urls")),
     path("notifications/", include("notifications.urls")),
     path("chat/", include("chat.urls")),
-    path("documents/", views.coming_soon, {"section": "documents"}, name="documents"),
-    path("search/", views.coming_soon, {"section": "search"}, name="search"),
+    path("documents/", documents_views.index, name="documents"),
+    path("", include("documents.urls")),
+    path("search/", include("search.urls")),
     path("desks/", views.coming_soon, {"section": "desks"}, name="desks"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
