@@ -4,6 +4,8 @@ Message events carry the message itself: they go only to streams whose listeners
 conversation (the group's stream for a channel, each person's stream for a direct one).
 """
 
+from django.urls import reverse
+
 from chat.models import Message
 
 
@@ -16,6 +18,25 @@ def _thread_participants(message: Message) -> list[dict]:
         attach_thread_participants([message])
     return [{"id": person.id, "display_name": person.display_name}
             for person in message.thread_participants]
+
+
+def _attachments(message: Message) -> list[dict]:
+    """Its files, documents of the group's library: what they are and where to get them (after
+    the library's access check)."""
+    from chat.selectors import attachments_of
+
+    rows = []
+    for attachment in attachments_of(message):
+        document, version = attachment.document, attachment.document.current_version
+        rows.append({
+            "id": attachment.id, "document_id": document.id, "name": document.name,
+            "size": version.size, "content_type": version.content_type,
+            "is_image": version.is_image,
+            "url": reverse("documents:download", args=[document.id]),
+            "document_url": reverse("documents:detail", args=[document.id]),
+            "download_url": reverse("api:download_document", args=[document.id]),
+        })
+    return rows
 
 
 def message_payload(message: Message) -> dict:
@@ -37,6 +58,7 @@ def message_payload(message: Message) -> dict:
         "created": message.created.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
+        "attachments": _attachments(message),
     }
 
 

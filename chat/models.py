@@ -145,6 +145,25 @@ class MessageEdit(models.Model):
         return f"edit of {self.message_id}"
 
 
+class MessageAttachment(models.Model):
+    """A file attached to a message of a group's channel: a document of the group's library, in
+    its Attachments folder (docs/documents.md), which governs it. Direct conversations have no
+    library, so no attachments. ``width`` and ``height``: an image's, as it was attached."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    # A document deleted for good takes its attachment with it.
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE,
+                                 related_name="message_attachments")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"document {self.document_id} on message {self.message_id}"
+
+
 class MessageReaction(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,

@@ -85,6 +85,20 @@ class ReactionsOut(Schema):
     reactions: list[ReactionOut]
 
 
+class MessageAttachmentOut(Schema):
+    """A file attached to a message of a group's channel: a document of the group's library."""
+
+    id: int
+    document_id: int
+    name: str
+    size: int
+    content_type: str = Field(description="The kind of file, judged by its content.")
+    is_image: bool
+    url: str = Field(description="The file, for a browser session (the library's download).")
+    document_url: str = Field(description="The document's page in the group's library.")
+    download_url: str = Field(description="The file, through the API.")
+
+
 class MessageOut(Schema):
     """``chat.events.message_payload`` with the reactions (times as ISO 8601 text)."""
 
@@ -104,6 +118,8 @@ class MessageOut(Schema):
     created: str
     edited_at: str | None
     deleted: bool
+    attachments: list[MessageAttachmentOut] = Field(description="Its files (group channels "
+                                                    "only); none once deleted.")
     reactions: list[ReactionOut]
 
 

@@ -18,6 +18,7 @@ from chat.models import (
     DIRECT_MAX_PEOPLE,
     Conversation,
     Message,
+    MessageAttachment,
     MessageEdit,
     MessageMention,
     MessageReaction,
@@ -25,10 +26,13 @@ from chat.models import (
     ReadState,
     ThreadFollow,
 )
+from documents import services as documents
+from documents.filetypes import IMAGE_TYPES
 from groups.models import Group
 from network import rich_text
 from network.reactions import REACTION_EMOJI
 from network.realtime import send_events_on_commit
+from network.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Notification
 
@@ -106,10 +110,12 @@ def message_url(message: Message) -> str:
     return f"{reverse('chat:conversation', args=[message.conversation_id])}?message={message.id}"
 
 
-def _clean_body(body) -> str:
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": _("Write a message first.")})
+def _clean_body(body, *, required: bool = True) -> str:
+    if not isinstance(body, str):
+        body = ""
     body = body.strip()
+    if required and not body:
+        raise ValidationError({"body": _("Write a message first.")})
     limit = settings.RELAIS_LIMITS["message_chars"]
     if len(body) > limit:
         raise ValidationError({"body": _("This message is too long: %(limit)s characters at "
@@ -140,12 +146,31 @@ def _thread_root(conversation: Conversation, thread_root_id) -> Message | None:
     return root.thread_root if root.thread_root_id else root
 
 
+def _check_attachments(conversation: Conversation, files) -> list[documents.CheckedFile]:
+    """Attached files become documents of the group's library: checked as its uploads are.
+    A direct conversation has no library to keep them in."""
+    files = list(files or [])
+    if not files:
+        return []
+    if not conversation.is_channel:
+        raise ValidationError({"attachments": _(
+            "Files can only be attached in a group's channel: a direct conversation has no "
+            "library to keep them. Add the file to a group's documents and send its link.")})
+    limit = settings.RELAIS_LIMITS["post_attachments"]
+    if len(files) > limit:
+        raise ValidationError({"attachments": _("Attach %(limit)s files at most.")
+                                              % {"limit": limit}})
+    return documents.check_attachments(files, field_name="attachments")
+
+
 def send_message(*, author: User, conversation: Conversation, body: str, client_id: str = "",
                  thread_root_id: int | None = None, also_in_channel: bool = False,
-                 urgent: bool = False) -> tuple[Message, bool]:
+                 urgent: bool = False, attachments=()) -> tuple[Message, bool]:
     """Store a message and tell everyone who can read it; returns it and whether it is new.
 
-    A send retried with the same ``client_id`` returns the message stored the first time.
+    A send retried with the same ``client_id`` returns the message stored the first time (and
+    stores its files only once). ``attachments`` (group channels only) become documents of the
+    group's Attachments folder, in the message's transaction.
     """
     permissions.check_can_send(author, conversation)
     client_id = _clean_client_id(client_id)
@@ -154,15 +179,16 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
                                           client_id=client_id).first()
         if existing is not None:
             return existing, False
-    body = _clean_body(body)
+    files = _check_attachments(conversation, attachments)
+    body = _clean_body(body, required=not files)
     root = _thread_root(conversation, thread_root_id)
     if urgent and not permissions.can_send_urgent(author, conversation):
         raise PermissionDenied(_("Urgent messages are not enabled in this channel."))
     rendered = rich_text.render(body, mentionable=selectors.people_in(conversation))
     try:
-        with transaction.atomic():
+        with documents.removing_files_on_failure() as stored, transaction.atomic():
             message = _store(author, conversation, body, rendered, client_id, root,
-                             also_in_channel and root is not None, urgent)
+                             also_in_channel and root is not None, urgent, files, stored)
     except IntegrityError:
         # The same client_id raced in from another connection: the first one won.
         existing = Message.objects.filter(conversation=conversation, author=author,
@@ -173,7 +199,8 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
     return message, True
 
 
-def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent):
+def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent,
+           files, stored):
     now = timezone.now()
     # The row lock gives each message the next number: one total order for every client.
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -187,6 +214,7 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
                                      client_id=client_id, body=body, body_html=rendered.html,
                                      thread_root=root, also_in_channel=also_in_channel,
                                      urgent=urgent, created=now)
+    _attach(message, author, files, stored)
     _mark_read(author, conversation, seq)
     if root is not None:
         Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1,
@@ -208,11 +236,30 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     return message
 
 
+def _attach(message: Message, author: User, files: list[documents.CheckedFile],
+            stored: list[str]) -> None:
+    if not files:
+        return
+    attached = documents.attach_files(uploader=author, group=message.conversation.group,
+                                      checked=files, stored=stored)
+    rows = []
+    for checked, document in zip(files, attached, strict=True):
+        image = sniff(checked.upload) if checked.content_type in IMAGE_TYPES else None
+        rows.append(MessageAttachment(message=message, document=document,
+                                      width=image.width if image else None,
+                                      height=image.height if image else None))
+    MessageAttachment.objects.bulk_create(rows)
+    # A file whose name claimed another kind was saved under its real one: the author is told.
+    message.attachment_notices = [checked.notice for checked in files if checked.notice]
+
+
 def _target(message: Message) -> notifications.Target:
     conversation = message.conversation
     return notifications.Target(
         type="message", id=message.id, url=message_url(message),
-        title=rich_text.plain_excerpt(message.body),
+        # A message of files alone is named by its files.
+        title=rich_text.plain_excerpt(message.body) or ", ".join(
+            attachment.document.name for attachment in selectors.attachments_of(message)),
         group_id=conversation.group_id if conversation.is_channel else None,
         scope=selectors.mute_scope(conversation))
 
@@ -239,9 +286,10 @@ def _send(conversation: Conversation, event: dict) -> None:
 
 
 def edit_message(*, actor: User, message: Message, body: str) -> Message:
+    """A new text; its files stay as they are."""
     if not permissions.can_edit(actor, message):
         raise PermissionDenied(_("Only the author can edit this message."))
-    body = _clean_body(body)
+    body = _clean_body(body, required=not message.attachments.exists())
     if body == message.body:
         return message
     rendered = rich_text.render(body, mentionable=selectors.people_in(message.conversation))
@@ -256,11 +304,17 @@ def edit_message(*, actor: User, message: Message, body: str) -> Message:
 
 
 def delete_message(*, actor: User, message: Message) -> Message:
-    """Shown as deleted from now on; the text stays only in the edit history for admins."""
+    """Shown as deleted from now on; the text stays only in the edit history for admins. Its
+    files go to the library's trash, restorable by their uploader and the group's admins for
+    RELAIS_DOCUMENT_TRASH_DAYS."""
     if not permissions.can_delete(actor, message):
         raise PermissionDenied(_("Only the author and the group's admins can delete this "
                                  "message."))
     with transaction.atomic():
+        attached = MessageAttachment.objects.filter(message=message)
+        documents.trash_attachments(actor=actor, document_ids=list(
+            attached.values_list("document_id", flat=True)))
+        attached.delete()
         MessageEdit.objects.create(message=message, body=message.body, edited_by=actor)
         message.deleted_at = timezone.now()
         message.body, message.body_html = "", ""

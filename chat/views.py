@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import search_people, visible_people
 from chat import permissions, presence, selectors, services
 from chat.models import DIRECT_MAX_PEOPLE, Conversation
+from documents.services import FileTooLarge, size_in_mb
 from network.reactions import palette_buttons
 
 HISTORY_PAGE = 50
@@ -37,7 +39,7 @@ def refusals_as_text(view):
         except PermissionDenied as error:
             return _text(str(error) or _("You may not do this."), 403)
         except ValidationError as error:
-            return _text(" ".join(error.messages), 422)
+            return _text(" ".join(error.messages), 413 if isinstance(error, FileTooLarge) else 422)
 
     return wrapper
 
@@ -90,6 +92,8 @@ def _message_context(request, conversation: Conversation) -> dict:
             "message_limit": settings.RELAIS_LIMITS["message_chars"],
             "can_moderate": permissions.can_moderate(request.user, conversation),
             "can_send": permissions.can_send(request.user, conversation),
+            "attach_max_files": settings.RELAIS_LIMITS["post_attachments"],
+            "attach_max_size": size_in_mb(settings.RELAIS_LIMITS["upload_bytes"]),
             # A message re-rendered for the thread pane keeps the thread's look.
             "in_thread": request.GET.get("in_thread") == "1"}
 
@@ -213,13 +217,20 @@ def send(request, pk):
         client_id=request.POST.get("client_id", ""),
         thread_root_id=_int(request.POST.get("thread_id")),
         also_in_channel=request.POST.get("also_in_channel") == "1",
-        urgent=request.POST.get("urgent") == "1")
+        urgent=request.POST.get("urgent") == "1",
+        attachments=request.FILES.getlist("attachments"))
+    notices = getattr(message, "attachment_notices", [])
     if not request.htmx:
+        for notice in notices:
+            flash.info(request, notice)
         return redirect(f"{reverse('chat:conversation', args=[conversation.id])}"
                         f"?message={message.id}#message-{message.id}")
     context = _message_context(request, conversation)
     context["message"] = message
-    return render(request, "chat/_message.html", context, status=201)
+    response = render(request, "chat/_message.html", context, status=201)
+    if notices:  # shown by chat.js; ASCII JSON, as a header must be
+        response["X-Notices"] = json.dumps(notices)
+    return response
 
 
 @login_required

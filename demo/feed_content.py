@@ -3,11 +3,17 @@ spread over the last days so the home page looks lived in. Built through the rea
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from feed import services
 from feed.models import Post
 from groups.models import Group, Membership
+
+ROTA_CSV = ("Date;Jour;Nuit;Astreinte\n"
+            "01/12;Dr Emma Laurent;Dr Lucas Moreau;Sophie Dubois\n"
+            "02/12;Dr Lucas Moreau;Dr Emma Laurent;Thomas Simon\n"
+            "03/12;Dr Emma Laurent;Dr Lucas Moreau;Chloé Michel\n")
 
 
 def _age(post: Post, hours: float) -> None:
@@ -54,7 +60,9 @@ def seed_feed(people: dict) -> None:
     rota = services.create_post(
         author=people["s.dubois"], group=groups["Cardiologie"], kind=Post.Kind.ANNOUNCEMENT,
         body="Le planning des gardes de décembre est en ligne. Les échanges de garde se font "
-             "avant le 25 novembre auprès de moi.")
+             "avant le 25 novembre auprès de moi.",
+        # Kept in the group's documents (Attachments folder), found by search like them.
+        attachments=[SimpleUploadedFile("Planning gardes décembre.csv", ROTA_CSV.encode())])
     _age(rota, 30)
     services.set_pinned(actor=people["s.dubois"], post=rota, pinned=True)
 

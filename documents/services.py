@@ -207,7 +207,9 @@ def _store_version(document: Document, checked: CheckedFile, uploader: User, num
 
 
 @contextlib.contextmanager
-def _removing_files_on_failure():
+def removing_files_on_failure():
+    """Around a transaction that stores files (here, or a post or message with attachments):
+    yields the list the stored names go into, and deletes those files if it fails."""
     stored: list[str] = []
     try:
         yield stored
@@ -232,20 +234,26 @@ def upload_documents(*, uploader: User, group: Group, files, folder: Folder | No
     for name in sorted(existing):
         notices.append(_("A document named “%(name)s” was already here: both are kept. To "
                          "replace a document, add a new version of it.") % {"name": name})
-    documents = []
-    with _removing_files_on_failure() as stored, transaction.atomic():
-        now = timezone.now()
-        for item in checked:
-            document = Document.objects.create(group=group, folder=folder, name=item.name,
-                                               uploaded_by=uploader, created=now, updated=now)
-            version = _store_version(document, item, uploader, 1, stored)
-            document.current_version = version
-            document.save(update_fields=["current_version"])
-            documents.append(document)
-            _enqueue_extraction(version.id)
-            search_index.index_document(document)
-            send_event_on_commit(group_stream(group.id), events.document_created(document))
+    with removing_files_on_failure() as stored, transaction.atomic():
+        documents = _create_documents(group, folder, checked, uploader, stored)
     return UploadResult(documents, notices)
+
+
+def _create_documents(group: Group, folder: Folder | None, checked: list[CheckedFile],
+                      uploader: User, stored: list[str]) -> list[Document]:
+    documents = []
+    now = timezone.now()
+    for item in checked:
+        document = Document.objects.create(group=group, folder=folder, name=item.name,
+                                           uploaded_by=uploader, created=now, updated=now)
+        version = _store_version(document, item, uploader, 1, stored)
+        document.current_version = version
+        document.save(update_fields=["current_version"])
+        documents.append(document)
+        _enqueue_extraction(version.id)
+        search_index.index_document(document)
+        send_event_on_commit(group_stream(group.id), events.document_created(document))
+    return documents
 
 
 def add_version(*, actor: User, document: Document, upload) -> DocumentVersion:
@@ -253,7 +261,7 @@ def add_version(*, actor: User, document: Document, upload) -> DocumentVersion:
     The version's ``notice`` says when the file was saved under another name."""
     permissions.check_can_change(actor, document)
     checked = check_files([upload], field_name="file")[0]
-    with _removing_files_on_failure() as stored, transaction.atomic():
+    with removing_files_on_failure() as stored, transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
         version = _store_version(locked, checked, actor, last + 1, stored)
@@ -441,6 +449,52 @@ def attachments_folder(group: Group) -> Folder:
     folder, _created = Folder.objects.get_or_create(
         group=group, is_attachments=True, defaults={"name": "Attachments", "parent": None})
     return folder
+
+
+# --- Files attached to posts and messages ----------------------------------------------------
+# They are documents of the group's library, in its Attachments folder: checked, read, found,
+# downloaded and trashed like any other. Feed and chat keep which post or message each one is
+# attached to; documents imports neither of them.
+
+def check_attachments(files, *, field_name: str = "attachments") -> list[CheckedFile]:
+    """Files to attach, checked as uploads to the library are (size, kind by content, count);
+    none at all is fine. Refusals are given under ``field_name``."""
+    files = list(files or [])
+    return check_files(files, field_name=field_name) if files else []
+
+
+def attach_files(*, uploader: User, group: Group, checked: list[CheckedFile],
+                 stored: list[str]) -> list[Document]:
+    """Documents of ``group``'s Attachments folder for the files of a post or a message, in
+    their order. Runs inside the caller's transaction, so they exist only with their post or
+    message; the stored files' names go into ``stored`` (from ``removing_files_on_failure``
+    around that transaction), so a failure leaves no file behind."""
+    if not checked:
+        return []
+    permissions.check_can_upload(uploader, group)
+    return _create_documents(group, attachments_folder(group), checked, uploader, stored)
+
+
+def trash_attachments(*, actor: User, document_ids) -> int:
+    """Move to the trash the documents attached to a post or a message that ``actor`` is
+    deleting (the caller has checked that they may). Like any trashed document they can be
+    restored by their uploader and the group's admins for RELAIS_DOCUMENT_TRASH_DAYS; those
+    already in the trash are left as they are. Returns how many were moved."""
+    with transaction.atomic():
+        documents = list(Document.objects.select_related("current_version")
+                         .filter(id__in=list(document_ids), trashed_at__isnull=True))
+        if not documents:
+            return 0
+        now = timezone.now()
+        Document.objects.filter(id__in=[d.id for d in documents]).update(trashed_at=now,
+                                                                         trashed_by=actor)
+        for document in documents:
+            document.trashed_at, document.trashed_by = now, actor
+            search_index.index_document(document)  # finds it in the trash: unindexes it
+            send_event_on_commit(group_stream(document.group_id),
+                                 events.document_trashed(document))
+        _schedule_purge()
+    return len(documents)
 
 
 # --- Text extraction -------------------------------------------------------------------------

@@ -136,10 +136,17 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    """A file attached to a post (a document of the group's library once documents exist)."""
+    """A file attached to a post: a document of the group's library, in its Attachments folder
+    (docs/documents.md), which governs it. The name, size, kind and image size are those of
+    the file as it was attached."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
+    # Empty only on a row from before documents, until migration 0006 moves its file there;
+    # a document deleted for good takes its attachment with it.
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, null=True,
+                                 blank=True, related_name="post_attachments")
+    # Where files were stored before they became documents; empty since migration 0006.
+    file = models.FileField(upload_to=attachment_path, blank=True)
     name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=100)

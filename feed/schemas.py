@@ -63,15 +63,40 @@ class ReactionsOut(Schema):
 
 
 class AttachmentOut(Schema):
+    """A file attached to a post: a document of the group's library (its current version)."""
+
     id: int
     name: str
     size: int
-    content_type: str
-    url: str
+    content_type: str = Field(description="The kind of file, judged by its content.")
+    url: str = Field(description="The file, for a browser session (the library's download).")
+    document_id: int
+    document_url: str = Field(description="The document's page in the group's library.")
+    download_url: str = Field(description="The file, through the API.")
+
+    @staticmethod
+    def resolve_name(attachment):
+        return attachment.document.name
+
+    @staticmethod
+    def resolve_size(attachment):
+        return attachment.document.current_version.size
+
+    @staticmethod
+    def resolve_content_type(attachment):
+        return attachment.document.current_version.content_type
 
     @staticmethod
     def resolve_url(attachment):
-        return reverse("feed:attachment", args=[attachment.id, attachment.name])
+        return reverse("documents:download", args=[attachment.document_id])
+
+    @staticmethod
+    def resolve_document_url(attachment):
+        return reverse("documents:detail", args=[attachment.document_id])
+
+    @staticmethod
+    def resolve_download_url(attachment):
+        return reverse("api:download_document", args=[attachment.document_id])
 
 
 class OptionOut(Schema):

@@ -89,6 +89,19 @@ def awaiting_acknowledgement_count(user) -> int:
     return awaiting_acknowledgement(user).count()
 
 
+def shown_attachments() -> QuerySet[Attachment]:
+    """A post's files as documents of its group's library: those in the library's trash are
+    not shown (they come back if restored)."""
+    return (Attachment.objects.filter(document__isnull=False, document__trashed_at__isnull=True)
+            .select_related("document__current_version").order_by("id"))
+
+
+def attachment_for(user, attachment_id) -> Attachment | None:
+    """An attachment of a post ``user`` can see (its document's access is checked apart)."""
+    return (Attachment.objects.filter(pk=attachment_id, post__in=visible_posts(user),
+                                      document__isnull=False).first())
+
+
 def with_details(posts: QuerySet[Post], user) -> QuerySet[Post]:
     """Everything a post card shows, in a constant number of queries for any page."""
     latest_comments = (Comment.objects.filter(parent__isnull=True).select_related("author")
@@ -105,7 +118,7 @@ def with_details(posts: QuerySet[Post], user) -> QuerySet[Post]:
     my_receipts = (Receipt.objects.filter(user=user) if user.is_authenticated
                    else Receipt.objects.none())
     return posts.select_related("author", "group").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        Prefetch("attachments", queryset=shown_attachments()),
         Prefetch("comments", queryset=latest_comments, to_attr="latest_comments"),
         Prefetch("reactions", queryset=Reaction.objects.select_related("user")
                  .only("id", "post_id", "emoji", "user_id", "user__display_name")

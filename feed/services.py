@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from documents import services as documents
+from documents.filetypes import IMAGE_TYPES
 from feed import events, permissions, search_index, selectors
 from feed.models import (
     REACTION_EMOJI,
@@ -37,7 +39,7 @@ from groups.models import Group, Membership
 from groups.selectors import users_who_can_see
 from network import rich_text
 from network.realtime import group_stream, send_event_on_commit, send_events_on_commit, user_stream
-from network.uploads import check_upload_size, sniff
+from network.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Notification
 
@@ -117,17 +119,13 @@ def _clean_poll(spec: PollSpec | None) -> PollSpec:
     return PollSpec(question, options, bool(spec.multiple), bool(spec.anonymous), spec.closes_at)
 
 
-def _check_attachments(files) -> list:
+def _check_attachments(files) -> list[documents.CheckedFile]:
+    """Attached files are documents of the group's library: checked as its uploads are."""
     files = list(files or [])
     if len(files) > _limit("post_attachments"):
         raise ValidationError({"attachments": _("Attach %(limit)s files at most.")
                                               % {"limit": _limit("post_attachments")}})
-    for upload in files:
-        try:
-            check_upload_size(upload)
-        except ValidationError as error:
-            raise ValidationError({"attachments": error.messages}) from None
-    return files
+    return documents.check_attachments(files, field_name="attachments")
 
 
 # --- Posts -----------------------------------------------------------------------------------
@@ -189,15 +187,10 @@ def create_post(*, author: User, group: Group, body: str = "", kind: str = Kind.
     body = _clean_body(body, limit_name="post_chars", required=kind != Kind.POLL and not files)
     ack_deadline = _clean_deadline(ack_deadline)
     rendered = _render(body, group)
-    stored_files: list[str] = []
-    try:
+    # A post that was not created leaves no file behind.
+    with documents.removing_files_on_failure() as stored_files:
         return _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline,
                             bool(urgent), spec, files, stored_files)
-    except BaseException:
-        # A post that was not created leaves no file behind.
-        for name in stored_files:
-            Attachment.file.field.storage.delete(name)
-        raise
 
 
 def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline, urgent, spec,
@@ -212,7 +205,7 @@ def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline
                                            closes_at=spec.closes_at)
             PollOption.objects.bulk_create([PollOption(poll=poll_row, label=label, position=i)
                                             for i, label in enumerate(spec.options)])
-        _save_attachments(post, files, stored_files)
+        _attach(post, author, files, stored_files)
         _record_mentions(post, rendered.mentioned_ids, comment=None, actor=author)
         if kind == Kind.ANNOUNCEMENT:
             audience = (Membership.objects.filter(group=group).exclude(user=author)
@@ -225,15 +218,23 @@ def _create_post(author, group, kind, body, rendered, requires_ack, ack_deadline
     return post
 
 
-def _save_attachments(post: Post, files: list, stored_files: list[str]) -> None:
-    for upload in files:
-        kind = sniff(upload)
-        attachment = Attachment(post=post, name=(upload.name or "file")[:255],
-                                size=upload.size, content_type=kind.content_type,
-                                is_image=kind.is_image, width=kind.width, height=kind.height)
-        attachment.file.save("upload", upload, save=False)
-        stored_files.append(attachment.file.name)
-        attachment.save()
+def _attach(post: Post, author: User, files: list[documents.CheckedFile],
+            stored_files: list[str]) -> None:
+    """The files become documents of the group's Attachments folder, uploaded by the author,
+    in the post's transaction; the post links to them."""
+    attached = documents.attach_files(uploader=author, group=post.group, checked=files,
+                                      stored=stored_files)
+    rows = []
+    for checked, document in zip(files, attached, strict=True):
+        image = sniff(checked.upload) if checked.content_type in IMAGE_TYPES else None
+        rows.append(Attachment(post=post, document=document, name=document.name,
+                               size=checked.upload.size, content_type=checked.content_type,
+                               is_image=image is not None,
+                               width=image.width if image else None,
+                               height=image.height if image else None))
+    Attachment.objects.bulk_create(rows)
+    # A file whose name claimed another kind was saved under its real one: the author is told.
+    post.attachment_notices = [checked.notice for checked in files if checked.notice]
 
 
 def update_post(*, actor: User, post: Post, body: str | None = None, kind: str | None = None,
@@ -315,19 +316,21 @@ def update_post(*, actor: User, post: Post, body: str | None = None, kind: str |
 
 
 def delete_post(*, actor: User, post: Post) -> None:
-    """Delete a post with its comments, reactions, votes, receipts and files."""
+    """Delete a post with its comments, reactions, votes and receipts. Its files go to the
+    library's trash, where their uploader and the group's admins can restore them for
+    RELAIS_DOCUMENT_TRASH_DAYS."""
     permissions.check_can_delete(actor, post)
-    files = list(post.attachments.values_list("file", flat=True))
     post_id, group_id = post.id, post.group_id
     comment_ids = list(post.comments.values_list("id", flat=True))
     with transaction.atomic():
+        document_ids = list(post.attachments.exclude(document=None)
+                            .values_list("document_id", flat=True))
+        documents.trash_attachments(actor=actor, document_ids=document_ids)
         post.delete()
         search_index.unindex_post(post_id, comment_ids)
         notifications.withdraw(target_type="post", target_ids=[post_id])
         send_event_on_commit(group_stream(group_id),
                              events.post_deleted(post_id=post_id, group_id=group_id))
-        storage = Attachment.file.field.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
 def set_pinned(*, actor: User, post: Post, pinned: bool) -> Post:

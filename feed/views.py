@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import visible_people
+from documents import permissions as document_permissions
 from feed import permissions, selectors, services
 from feed.forms import ComposerForm, EditPostForm
 from feed.models import Comment, Post
@@ -271,6 +272,8 @@ def create_post(request):
             composer.add_error(None, str(error))
         else:
             messages.success(request, _("Posted in %(group)s.") % {"group": group.name})
+            for notice in post.attachment_notices:
+                messages.info(request, notice)
             return redirect(_safe_next(request, reverse("feed:post", args=[post.id])))
     elif group is None:
         composer.add_error("group", _("Choose one of your groups."))
@@ -566,18 +569,15 @@ def remind(request, pk):
 
 @login_required
 def attachment(request, pk, name):
-    """An attached file, only for those who can see its post (404 for everyone else)."""
-    from feed.models import Attachment
-
-    item = Attachment.objects.filter(pk=pk, post__in=selectors.visible_posts(request.user)).first()
+    """A link to an attached file from before files were documents: after the library's own
+    access check (404 for whoever may not see it, or once it is in the trash), the document's
+    inline view for an image, its download otherwise."""
+    item = selectors.attachment_for(request.user, pk) if pk <= MAX_ID else None
     if item is None:
         raise Http404
-    inline = item.is_image and request.GET.get("download") != "1"
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type,
-                            as_attachment=not inline, filename=item.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    document = document_permissions.access_document(request.user, item.document_id)
+    inline = document.current_version.is_image and request.GET.get("download") != "1"
+    return redirect("documents:view" if inline else "documents:download", document.id)
 
 
 @login_required

@@ -77,3 +77,14 @@ def test_the_demo_nurse_has_chat_to_read(seeded):
     cardio = Group.objects.get(name="Cardiologie").channel
     mine = my_conversations(nurse).get(id=cardio.id)
     assert mine.unread_count == 1 and cardio.messages.filter(thread_root__isnull=False).exists()
+
+
+def test_the_demo_rota_is_attached_as_a_document_of_its_group(seeded):
+    from feed.models import Attachment
+
+    attachment = Attachment.objects.select_related("document__folder").get(
+        name="Planning gardes décembre.csv")
+    document = attachment.document
+    assert document.group.name == "Cardiologie" and document.folder.is_attachments
+    assert document.uploaded_by.display_name == "Sophie Dubois"
+    assert document.current_version.content_type == "text/csv"

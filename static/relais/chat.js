@@ -309,13 +309,20 @@ if (root) {
   }
 
   async function sendOverHttp(fields, url) {
-    const data = { body: fields.body, client_id: fields.client_id };
-    if (fields.thread_id) data.thread_id = fields.thread_id;
-    if (fields.also_in_channel) data.also_in_channel = "1";
-    if (fields.urgent) data.urgent = "1";
+    const data = new FormData();
+    data.append("body", fields.body);
+    data.append("client_id", fields.client_id);
+    if (fields.thread_id) data.append("thread_id", fields.thread_id);
+    if (fields.also_in_channel) data.append("also_in_channel", "1");
+    if (fields.urgent) data.append("urgent", "1");
+    for (const file of fields.files) data.append("attachments", file, file.name);
     try {
       const response = await post(url, data);
-      if (response.ok) return { ok: true };
+      if (response.ok) {
+        // A file whose name claimed another kind was saved under its real one: say so.
+        try { JSON.parse(response.headers.get("X-Notices") || "[]").forEach(toast); } catch { /* none */ }
+        return { ok: true };
+      }
       // 4xx: the server refused this message (too long, not allowed): retrying will not help.
       if (response.status < 500) return { ok: false, refused: true, detail: await errorText(response) };
       return { ok: false, detail: t("i18nNotSent", "Not sent.") };
@@ -332,6 +339,16 @@ if (root) {
     li.querySelector(".message-author").textContent = root.dataset.userName || "";
     li.querySelector("[data-pending-status]").textContent = t("i18nSending", "Sending…");
     li.querySelector(".message-body").textContent = fields.body;
+    if (fields.files.length) {
+      const files = document.createElement("ul");
+      files.className = "message-files";
+      for (const file of fields.files) {
+        const item = document.createElement("li");
+        item.textContent = `📎 ${file.name}`;
+        files.append(item);
+      }
+      li.querySelector(".message-body").after(files);
+    }
     li.querySelector("[data-retry]").textContent = t("i18nRetry", "Retry");
     li.querySelector("[data-discard]").textContent = t("i18nBackToComposer", "Edit");
     container.append(li);
@@ -345,11 +362,12 @@ if (root) {
     li.classList.remove("message-failed");
     li.querySelector(".message-retry").hidden = true;
     li.querySelector("[data-pending-status]").textContent = t("i18nSending", "Sending…");
-    let answer = await sendOverSocket(fields);
+    // Files cannot travel over the socket: a message with files is sent over HTTP.
+    let answer = fields.files.length ? null : await sendOverSocket(fields);
     if (answer === null || (!answer.ok && answer.code === "server_error")) answer = await sendOverHttp(fields, url);
     if (answer.ok) {
       pending.delete(clientId);
-      if (localStorage.getItem(entry.draftKey) === fields.body) localStorage.removeItem(entry.draftKey);
+      if (fields.body && localStorage.getItem(entry.draftKey) === fields.body) localStorage.removeItem(entry.draftKey);
       li.querySelector("[data-pending-status]").textContent = "";
       if (fields.thread_id) refreshThread(); else await catchUp();
       // Not caught up (the history is scrolled back): the stored message replaces nothing.
@@ -369,13 +387,16 @@ if (root) {
   function send(form) {
     const area = form.querySelector("textarea[name=body]");
     const body = area.value.trim();
-    if (!body) return;
+    const fileInput = form.querySelector("[data-chat-files]");
+    const files = fileInput ? [...fileInput.files] : [];
+    if (!body && !files.length) return;
     const fields = {
-      client_id: newClientId(), body,
+      client_id: newClientId(), body, files,
       thread_id: Number(form.querySelector("[name=thread_id]")?.value || 0) || null,
       also_in_channel: Boolean(form.querySelector("[name=also_in_channel]")?.checked),
       urgent: Boolean(form.querySelector("[name=urgent]")?.checked),
     };
+    if (fileInput) { fileInput.value = ""; showFiles(form); }
     const container = fields.thread_id ? threadPane.querySelector(".thread-replies") : list;
     const li = pendingItem(fields, container);
     pending.set(fields.client_id, { fields, li, url: form.action, form, draftKey: draftKey(form) });
@@ -400,9 +421,17 @@ if (root) {
       const form = entry?.form?.isConnected ? entry.form : root.querySelector("form[data-chat-composer]");
       const area = form?.querySelector("textarea[name=body]");
       if (entry && area) {
-        area.value = area.value ? `${area.value}\n${entry.fields.body}` : entry.fields.body;
+        if (entry.fields.body) area.value = area.value ? `${area.value}\n${entry.fields.body}` : entry.fields.body;
         grow(area);
         saveDraft(form);
+        const fileInput = form.querySelector("[data-chat-files]");
+        if (fileInput && entry.fields.files.length) {
+          // The chosen files go back with the text: nothing written is lost.
+          const kept = new DataTransfer();
+          for (const file of [...fileInput.files, ...entry.fields.files]) kept.items.add(file);
+          fileInput.files = kept.files;
+          showFiles(form);
+        }
         area.focus();
       }
       pending.delete(li.dataset.clientId);
@@ -411,6 +440,18 @@ if (root) {
   });
 
   // --- Composer events (main and thread) ------------------------------------------------------
+  function showFiles(form) {
+    const input = form.querySelector("[data-chat-files]");
+    const names = form.querySelector("[data-chat-file-names]");
+    if (!input || !names) return;
+    const chosen = [...input.files].map((file) => file.name);
+    names.textContent = chosen.length ? `📎 ${chosen.join(", ")}` : "";
+    // Files alone make a message: the text is not required then.
+    form.querySelector("textarea[name=body]").required = !chosen.length;
+  }
+  root.addEventListener("change", (event) => {
+    if (event.target.matches?.("form[data-chat-composer] [data-chat-files]")) showFiles(event.target.form);
+  });
   root.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.matches("[data-chat-composer]")) { event.preventDefault(); send(form); }

@@ -387,7 +387,7 @@ def test_send_returns_201_with_the_stored_message(user, member, member_api, chan
         "thread_root_id": None, "also_in_channel": False, "reply_count": 0,
         "thread_participants": [], "urgent": False,
         "created": message.created.isoformat(), "edited_at": None, "deleted": False,
-        "reactions": [],
+        "attachments": [], "reactions": [],
     }
 
 

@@ -138,11 +138,18 @@ def test_feed_serialises_a_post_with_everything_it_shows(user, member, member_ap
                        "names": ["Hugo Bernard", "Camille Martin"]}],
         "attachments": [{"id": attachment.id, "name": "rota.txt", "size": 15,
                          "content_type": "text/plain",
-                         "url": f"/attachments/{attachment.id}/rota.txt"}],
+                         "url": f"/documents/{attachment.document_id}/download/",
+                         "document_id": attachment.document_id,
+                         "document_url": f"/documents/{attachment.document_id}/",
+                         "download_url": f"/api/v1/documents/{attachment.document_id}/download"}],
         "poll": None, "my_receipt": None, "url": f"/posts/{post.id}/",
     }
-    # The file itself is served to the browser session, after the same access check.
+    # The file is a document of the group's library, served after the library's access check:
+    # to the browser session at `url`, to API clients at `download_url`.
     assert client_for(member).get(item["attachments"][0]["url"]).status_code == 200
+    response = member_api.get(item["attachments"][0]["download_url"])
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"Monday: Camille"
 
 
 def test_feed_shows_only_my_groups_newest_first(user, other_user, member_api, group,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
 
+from documents.models import Document
 from feed import selectors, services
 from feed.models import (
     Attachment,
@@ -300,19 +301,24 @@ def test_an_image_is_recognised_by_its_content(user, group, settings):
     attachment = post.attachments.get()
     assert (attachment.content_type, attachment.is_image) == ("image/png", True)
     assert (attachment.width, attachment.height) == (7, 5)
-    assert attachment.name == "Radio du 12 mars.jpg"
+    # As in the library, a file whose name claims another kind is saved under its real one,
+    # and the author is told; the name it came with is kept on its version.
+    assert attachment.name == attachment.document.name == "Radio du 12 mars.png"
+    assert "Radio du 12 mars.jpg" in post.attachment_notices[0]
+    version = attachment.document.current_version
+    assert version.original_name == "Radio du 12 mars.jpg"
     # The stored name never comes from the user.
-    assert "Radio" not in attachment.file.name
+    assert "Radio" not in version.file.name
     assert len(stored_files(settings)) == 1
 
 
-def test_an_executable_renamed_png_is_stored_as_octet_stream(user, group):
-    post = services.create_post(author=user, group=group, body="Photos",
-                                attachments=[exe_renamed_png()])
-    attachment = post.attachments.get()
-    assert attachment.content_type == "application/octet-stream"
-    assert attachment.is_image is False
-    assert attachment.width is None
+def test_an_executable_renamed_png_is_refused_as_the_library_refuses_it(user, group, settings):
+    with pytest.raises(ValidationError) as error:
+        services.create_post(author=user, group=group, body="Photos",
+                             attachments=[exe_renamed_png()])
+    assert "holiday.png" in error.value.message_dict["attachments"][0]
+    assert not Post.objects.exists()
+    assert stored_files(settings) == []
 
 
 def test_files_are_removed_from_storage_when_creation_fails(user, group, settings, monkeypatch):
@@ -322,9 +328,10 @@ def test_files_are_removed_from_storage_when_creation_fails(user, group, setting
     monkeypatch.setattr(services, "_record_mentions", fail)
     with pytest.raises(RuntimeError):
         services.create_post(author=user, group=group, body="Files",
-                             attachments=[png("a.png"), exe_renamed_png()])
+                             attachments=[png("a.png"), SimpleUploadedFile("b.txt", b"rota")])
     assert not Post.objects.exists()
     assert not Attachment.objects.exists()
+    assert not Document.objects.exists()
     assert stored_files(settings) == []
 
 
@@ -536,13 +543,17 @@ def test_author_group_admin_and_organisation_admin_delete_a_post(request, busy_a
     post, post_id = busy_announcement, busy_announcement.id
     assert Notification.objects.filter(target_type="post", target_id=post_id).exists()
     assert len(stored_files(settings)) == 1
+    document = post.attachments.get().document
     with sent_events.after_commit():
         services.delete_post(actor=actor, post=post)
     assert not Post.objects.filter(id=post_id).exists()
     for model in (Receipt, Comment, Reaction, Mention, Attachment):
         assert not model.objects.exists(), model
     assert not Notification.objects.filter(target_type="post", target_id=post_id).exists()
-    assert stored_files(settings) == []
+    # Its file is a document of the library: it goes to the trash, restorable for a while.
+    document.refresh_from_db()
+    assert document.is_trashed and document.trashed_by == actor
+    assert len(stored_files(settings)) == 1
     [event] = sent_events.of_type("post.deleted")
     assert event["stream"] == f"group.{post.group_id}"
     assert event["data"]["post"] == {"id": post_id, "group_id": post.group_id}

@@ -503,18 +503,33 @@ def test_uploaded_attachments_are_stored_with_their_sniffed_type(attached):
     assert (text.content_type, text.is_image) == ("text/plain", False)
 
 
-def test_member_gets_an_image_inline_with_nosniff(other_client, attached):
+def document_url(item, name="detail"):
+    return reverse(f"documents:{name}", args=[item.document_id])
+
+
+def test_attached_files_are_documents_of_the_groups_attachments_folder(attached, user):
+    for item in attached.values():
+        document = item.document
+        assert document.group == item.post.group and document.folder.is_attachments
+        assert document.uploaded_by == user and document.name == item.name
+
+
+def test_an_old_attachment_link_leads_an_image_to_the_librarys_inline_view(other_client,
+                                                                           attached):
     response = other_client.get(attachment_url(attached["rota.png"]))
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response["Location"] == document_url(attached["rota.png"], "view")
+    response = other_client.get(response["Location"])
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline")
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
 
 
-def test_member_gets_a_text_file_as_a_download_with_nosniff(other_client, attached):
-    response = other_client.get(attachment_url(attached["rota.txt"]))
-    assert response.status_code == 200
+def test_an_old_attachment_link_leads_other_files_to_the_librarys_download(other_client,
+                                                                           attached):
+    response = other_client.get(attachment_url(attached["rota.txt"]), follow=True)
+    assert response.redirect_chain == [(document_url(attached["rota.txt"], "download"), 302)]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
     assert 'filename="rota.txt"' in response["Content-Disposition"]
@@ -522,7 +537,7 @@ def test_member_gets_a_text_file_as_a_download_with_nosniff(other_client, attach
 
 
 def test_image_can_be_downloaded_instead_of_shown(other_client, attached):
-    response = other_client.get(attachment_url(attached["rota.png"], download=True))
+    response = other_client.get(attachment_url(attached["rota.png"], download=True), follow=True)
     assert response["Content-Disposition"].startswith("attachment")
 
 
@@ -530,31 +545,82 @@ def test_html_attachment_is_never_served_as_html(reader_client, group):
     compose(reader_client, group, "Page", attachments=[
         text_file("page.html", b"<script>alert(1)</script>")])
     item = Attachment.objects.get()
-    response = reader_client.get(attachment_url(item))
-    assert response["Content-Type"].startswith("text/plain")
-    assert response["Content-Disposition"].startswith("attachment")
-    assert response["X-Content-Type-Options"] == "nosniff"
+    for url in (document_url(item, "download"), document_url(item, "view")):
+        response = reader_client.get(url)
+        assert response["Content-Type"].startswith("text/plain")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response["Content-Security-Policy"]
 
 
 def test_attachment_is_404_for_outsiders_guests_and_unknown_ids(outsider, guest_client,
                                                                 shared_group, attached):
     item = attached["rota.png"]
-    assert client_for(outsider).get(attachment_url(item)).status_code == 404
-    assert guest_client.get(attachment_url(item)).status_code == 404
+    for client in (client_for(outsider), guest_client):
+        for url in (attachment_url(item), document_url(item, "view"),
+                    document_url(item, "download"), document_url(item)):
+            assert client.get(url).status_code == 404, url
     assert client_for(outsider).get(feed_url("attachment", 999999, "x.png")).status_code == 404
+    assert client_for(outsider).get(feed_url("attachment", 2**63, "x.png")).status_code == 404
+
+
+def test_a_removed_member_gets_404_on_the_attachment(other_user, other_client, attached,
+                                                     private_group):
+    group_services.remove_member(actor=private_group.created_by, group=private_group,
+                                 user=other_user)
+    item = attached["rota.txt"]
+    assert other_client.get(document_url(item, "download")).status_code == 404
+    assert other_client.get(attachment_url(item)).status_code == 404
 
 
 def test_attachment_sends_anonymous_visitors_to_login(anonymous_client, attached):
-    response = anonymous_client.get(attachment_url(attached["rota.png"]))
-    assert response.status_code == 302
-    assert response["Location"].startswith(login_url())
+    for url in (attachment_url(attached["rota.png"]),
+                document_url(attached["rota.png"], "download")):
+        response = anonymous_client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(login_url())
 
 
-def test_post_card_shows_its_attachments(other_client, attached):
-    post = attached["rota.png"].post
-    response = other_client.get(feed_url("post", post.id))
-    assert attachment_url(attached["rota.png"]).encode() in response.content
-    assert b"rota.txt" in response.content
+def test_post_card_shows_its_attachments_from_the_library(other_client, attached):
+    image, text = attached["rota.png"], attached["rota.txt"]
+    response = other_client.get(feed_url("post", image.post_id))
+    page = response.content.decode()
+    # The image inline through the library's access-checked view, linking to its page.
+    assert f'src="{reverse("documents:version_view", args=[image.document_id, 1])}"' in page
+    assert f'href="{document_url(image)}"' in page
+    # Other files as chips: their page, and their download.
+    assert f'href="{document_url(text)}"' in page
+    assert f'href="{document_url(text, "download")}"' in page
+    assert "Download rota.txt" in page and "Text file" in page
+    assert "/attachments/" not in page
+
+
+def test_an_attachment_trashed_in_the_library_leaves_the_card_until_restored(
+        member_client, other_client, attached, user):
+    from documents import services as documents
+
+    text = attached["rota.txt"]
+    documents.trash_document(actor=user, document=text.document)
+    page = other_client.get(feed_url("post", text.post_id)).content.decode()
+    assert document_url(text) not in page and document_url(attached["rota.png"]) in page
+    assert other_client.get(attachment_url(text)).status_code == 404
+    documents.restore_document(actor=user, document=text.document)
+    page = other_client.get(feed_url("post", text.post_id)).content.decode()
+    assert document_url(text) in page
+
+
+def test_composer_tells_when_a_file_was_saved_under_its_real_kind(reader_client, group):
+    response = compose(reader_client, group, "Scan", attachments=[png("scan.pdf")])
+    assert Attachment.objects.get().name == "scan.png"
+    response = reader_client.get(response["Location"])
+    assert any("scan.pdf" in str(message) for message in response.context["messages"])
+
+
+def test_composer_refuses_a_kind_the_library_does_not_accept(reader_client, group, settings):
+    response = compose(reader_client, group, "Tool", attachments=[
+        SimpleUploadedFile("tool.pdf", b"MZ\x90\x00" + bytes(300))])
+    assert response.status_code == 422
+    assert "tool.pdf" in response.content.decode()
+    assert not Post.objects.exists()
 
 
 # --- Reading one post --------------------------------------------------------------------------
