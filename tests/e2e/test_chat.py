@@ -196,5 +196,9 @@ def test_a_mention_in_chat_raises_the_badge_live_and_the_notification_opens_the_
     line.first.locator("a").click()
     nurse.wait_for_url(re.compile(r"/chat/\d+/\?message=\d+"))
     expect(nurse.locator(".message-highlight", has_text="vérifier le chariot")).to_be_visible()
-    expect(nurse.locator(".sidebar [data-badge=notifications]")).to_have_attribute(
-        "data-count", str(before))
+    # Opening it read it. (The badge's own number may meanwhile count late notifications of
+    # the earlier tests on this server, so the line itself is checked.)
+    nurse.goto("/notifications/")
+    opened = nurse.locator(".notification", has_text="vérifier le chariot")
+    expect(opened.first).to_be_visible()
+    expect(opened.first).not_to_have_class(re.compile("notification-unread"))
