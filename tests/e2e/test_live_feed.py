@@ -93,5 +93,6 @@ def test_the_readers_dashboard_follows_an_acknowledgement_live(person):
 
     announcement.locator(".ack-box button").click()
     expect(nurse.locator(f"#post-{post_id} .ack-done")).to_be_visible()
-    expect(acknowledged).to_have_text(str(before + 1))
+    # Pushed by the task worker beside Daphne, at most once a second: allow a loaded machine.
+    expect(acknowledged).to_have_text(str(before + 1), timeout=20_000)
     screenshot(admin, "announcement-dashboard-live")
