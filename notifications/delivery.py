@@ -114,14 +114,26 @@ def _enqueue(by_time: dict[datetime, set[int]], now: datetime) -> None:
             deliver_notifications.using(run_after=when).enqueue(ids)
 
 
+def email_due(now: datetime):
+    return Notification.objects.filter(email_due__lte=now, emailed_at__isnull=True)
+
+
+def push_due(now: datetime):
+    return Notification.objects.filter(push_due__lte=now, pushed_at__isnull=True)
+
+
 def pending_email(user_id: int, now: datetime):
-    return Notification.objects.filter(recipient_id=user_id, email_due__lte=now,
-                                       emailed_at__isnull=True)
+    return email_due(now).filter(recipient_id=user_id)
 
 
 def pending_push(user_id: int, now: datetime):
-    return Notification.objects.filter(recipient_id=user_id, push_due__lte=now,
-                                       pushed_at__isnull=True)
+    return push_due(now).filter(recipient_id=user_id)
+
+
+def recipients_due(now: datetime) -> list[int]:
+    """Everyone with an email or a push that has fallen due (``deliver_notifications``)."""
+    return sorted(set(email_due(now).values_list("recipient_id", flat=True))
+                  | set(push_due(now).values_list("recipient_id", flat=True)))
 
 
 @dataclass

@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from notifications import delivery
-from notifications.models import Notification
 
 
 class Command(BaseCommand):
@@ -13,11 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
-        user_ids = sorted(
-            set(Notification.objects.filter(email_due__lte=now, emailed_at__isnull=True)
-                .values_list("recipient_id", flat=True))
-            | set(Notification.objects.filter(push_due__lte=now, pushed_at__isnull=True)
-                  .values_list("recipient_id", flat=True)))
+        user_ids = delivery.recipients_due(now)
         emailed = pushed = 0
         for user_id in user_ids:
             result = delivery.deliver_to(user_id, now=now)
