@@ -160,15 +160,32 @@ STEMMED_CONFIGURATIONS = ("relais_french", "relais_english")
 PREFIX_CONFIGURATIONS = ("relais_french", "relais_english", "relais_simple")
 
 
+def _distinct_union(calls: list[str]) -> str:
+    """``calls[0] || calls[1] || …``, leaving out each query equal to an earlier one.
+
+    French and English often stem a word alike ("sepsis"), and a prefix being typed is often
+    its own stem ("proto"), while the GIN index reads a repeated term once per repetition: a
+    common prefix twice over took twice as long (docs/benchmarks.md, "Search").
+    The calls are immutable, so PostgreSQL folds this into one constant when planning.
+    """
+    union = calls[0]
+    for position, call in enumerate(calls[1:], start=1):
+        repeated = " OR ".join(f"{call} = {earlier}" for earlier in calls[:position])
+        union = f"(CASE WHEN {repeated} THEN {union} ELSE {union} || {call} END)"
+    return union
+
+
 def _pg_item(item: Item) -> tuple[str, list]:
     if item.prefix:
         # Stemmed and unstemmed: "protocole" typed in full stems to "protocol", while "hygi"
         # is only a prefix of the unstemmed word.
         expression = " <-> ".join(item.words) + ":*"
-        parts = [f"to_tsquery('{config}', %s)" for config in PREFIX_CONFIGURATIONS]
-        return "(" + " || ".join(parts) + ")", [expression] * len(parts)
-    parts = [f"phraseto_tsquery('{config}', %s)" for config in STEMMED_CONFIGURATIONS]
-    return "(" + " || ".join(parts) + ")", [item.text] * len(parts)
+        sql = _distinct_union([f"to_tsquery('{config}', %s)"
+                               for config in PREFIX_CONFIGURATIONS])
+        return sql, [expression] * sql.count("%s")
+    sql = _distinct_union([f"phraseto_tsquery('{config}', %s)"
+                           for config in STEMMED_CONFIGURATIONS])
+    return sql, [item.text] * sql.count("%s")
 
 
 def to_postgres(query: Query) -> tuple[str, list]:

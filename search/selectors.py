@@ -28,7 +28,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import SafeString, mark_safe
@@ -50,6 +51,9 @@ KIND_ORDER = [kind.value for kind in Kind]
 FACET_SIZE = 20
 MAX_ID = 2**63 - 1
 EARLIEST, LATEST = 1900, 9000  # the years a date filter may name
+# Up to this many of the viewer's group ids (or conversations) are named in a search's SQL;
+# more (an organisation admin sees every group) stay a subquery.
+INLINE_IDS_MAX = 1000
 ICONS = {Kind.PERSON: "people", Kind.GROUP: "groups", Kind.DOCUMENT: "file",
          Kind.ANNOUNCEMENT: "megaphone", Kind.POST: "feed", Kind.COMMENT: "reply",
          Kind.MESSAGE: "chat"}
@@ -229,14 +233,36 @@ def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def _scope(user) -> tuple[list | QuerySet, list | QuerySet]:
+    """The ids of the groups ``user`` sees and the keys of the conversations they read, both
+    in one query, as lists for a search's SQL to name; either stays a subquery when it holds
+    more than INLINE_IDS_MAX."""
+    groups = visible_groups(user).order_by()
+    conversations = AudienceMember.objects.filter(user=user).order_by()
+    found: dict[str, list] = {"g": [], "a": []}
+    for tag, value in (groups.values_list(Value("g"), Cast("id", CharField()))
+                       .union(conversations.values_list(Value("a"), "key"), all=True)):
+        found[tag].append(value)
+    group_ids = [int(pk) for pk in found["g"]]
+    return (group_ids if len(group_ids) <= INLINE_IDS_MAX else groups.values("id"),
+            found["a"] if len(found["a"]) <= INLINE_IDS_MAX else conversations.values("key"))
+
+
 def visible_entries(user) -> QuerySet[Entry]:
-    """The entries ``user`` may find (before any text matching)."""
+    """The entries ``user`` may find (before any text matching).
+
+    The viewer's groups and conversations are read first (one query) and named in the query
+    as lists, and each way of seeing a row is its own branch (a group's content, a
+    conversation's): so PostgreSQL can intersect the text match with the viewer's rows in its
+    indexes (BitmapAnd) rather than read every row that matches to filter it
+    (docs/benchmarks.md, "Search").
+    """
     if not _active(user):
         return Entry.objects.none()
-    audiences = AudienceMember.objects.filter(user=user).values("key")
-    content = ((Q(group__isnull=True) | Q(group_id__in=visible_groups(user).values("id")))
-               & (Q(audience__isnull=True) | Q(audience__in=audiences))
-               & (Q(group__isnull=False) | Q(audience__isnull=False)))
+    group_ids, conversations = _scope(user)
+    in_groups, in_audience = Q(group_id__in=group_ids), Q(audience__in=conversations)
+    content = ((in_groups & (Q(audience__isnull=True) | in_audience))
+               | (Q(group__isnull=True) & in_audience))
     return Entry.objects.filter(
         Q(kind=Kind.PERSON, object_id__in=visible_people(user).values("id"))
         | Q(kind=Kind.GROUP, group_id__in=listed_groups(user).values("id"))
