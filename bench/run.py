@@ -2,7 +2,9 @@
 
 bench_*.py run everywhere; feed.py (issue 3: a million posts, in its own database) runs only
 when DATABASE_URL points to PostgreSQL, and chat.py (issue 4: 1,000 websockets over two Daphne
-processes, in its own database and Redis database) when REDIS_URL is set as well.
+processes, in its own database and Redis database) when REDIS_URL is set as well. search.py
+(issue 5: a million entries, beside tantivy) runs everywhere, on the configured database:
+PostgreSQL when DATABASE_URL points to it, SQLite otherwise.
 """
 
 import os
@@ -18,6 +20,7 @@ if __name__ == "__main__":
         scripts.append(HERE / "feed.py")
         if os.environ.get("REDIS_URL"):
             scripts.append(HERE / "chat.py")
+    scripts.append(HERE / "search.py")
     failures = 0
     for script in scripts:
         print(f"\n### {script.stem}", flush=True)
