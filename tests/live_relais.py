@@ -56,7 +56,7 @@ class LiveServer:
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
                 "network.asgi:application"]
 
-    def start(self, timeout: float = 30) -> LiveServer:
+    def start(self, timeout: float = 90) -> LiveServer:
         self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
