@@ -19,6 +19,7 @@ from accounts.selectors import search_people, visible_people
 from chat import permissions, presence, selectors, services
 from chat.models import DIRECT_MAX_PEOPLE, Conversation
 from documents.services import FileTooLarge, size_in_mb
+from network.ids import parse_id
 from network.reactions import palette_buttons
 
 HISTORY_PAGE = 50
@@ -42,12 +43,6 @@ def refusals_as_text(view):
             return _text(" ".join(error.messages), 413 if isinstance(error, FileTooLarge) else 422)
 
     return wrapper
-
-
-def _int(value) -> int | None:
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value)
-    return None
 
 
 def _title(conversation: Conversation, user) -> str:
@@ -109,7 +104,7 @@ def index(request):
 def sidebar(request):
     """The conversation list alone, re-fetched when counts change."""
     return render(request, "chat/_sidebar.html", {"sidebar": _sidebar(request.user),
-                                                  "current_id": _int(request.GET.get("current"))})
+                                                  "current_id": parse_id(request.GET.get("current"))})
 
 
 @login_required
@@ -149,7 +144,7 @@ def mention_candidates(request, pk):
 @login_required
 def conversation(request, pk):
     conversation = permissions.access_conversation(request.user, pk)
-    around = _int(request.GET.get("message"))
+    around = parse_id(request.GET.get("message"))
     window = selectors.history(conversation, around=around, limit=HISTORY_PAGE) if around \
         else selectors.history(conversation, limit=HISTORY_PAGE)
     read_state = conversation.read_states.filter(user=request.user).first()
@@ -167,7 +162,7 @@ def conversation(request, pk):
         "people_count": selectors.people_in(conversation).count(),
         "muted": selectors.is_muted(request.user, conversation),
         "off_duty": selectors.unavailable_people(conversation, request.user),
-        "thread": _thread_context(request.user, conversation, _int(request.GET.get("thread"))),
+        "thread": _thread_context(request.user, conversation, parse_id(request.GET.get("thread"))),
         "current_id": conversation.id,
     })
     return render(request, "chat/conversation.html", context)
@@ -187,8 +182,8 @@ def _thread_context(user, conversation: Conversation, message_id: int | None) ->
 def messages_window(request, pk):
     """Older or newer messages (keyset on seq), as a fragment for scrolling."""
     conversation = permissions.access_conversation(request.user, pk)
-    window = selectors.history(conversation, before=_int(request.GET.get("before")),
-                               after=_int(request.GET.get("after")), limit=HISTORY_PAGE)
+    window = selectors.history(conversation, before=parse_id(request.GET.get("before")),
+                               after=parse_id(request.GET.get("after")), limit=HISTORY_PAGE)
     context = _message_context(request, conversation)
     context.update({"window": window, "direction": "after" if request.GET.get("after")
                     else "before"})
@@ -215,7 +210,7 @@ def send(request, pk):
     message, _created = services.send_message(
         author=request.user, conversation=conversation, body=request.POST.get("body", ""),
         client_id=request.POST.get("client_id", ""),
-        thread_root_id=_int(request.POST.get("thread_id")),
+        thread_root_id=parse_id(request.POST.get("thread_id")),
         also_in_channel=request.POST.get("also_in_channel") == "1",
         urgent=request.POST.get("urgent") == "1",
         attachments=request.FILES.getlist("attachments"))
@@ -239,7 +234,7 @@ def send(request, pk):
 def mark_read(request, pk):
     conversation = permissions.access_conversation(request.user, pk)
     seq = services.mark_read(user=request.user, conversation=conversation,
-                             message_id=_int(request.POST.get("message_id")))
+                             message_id=parse_id(request.POST.get("message_id")))
     return _text(str(seq), 200)
 
 
@@ -333,7 +328,7 @@ def edit_history(request, pk):
 @login_required
 @require_POST
 def start_direct(request):
-    ids = [i for i in map(_int, request.POST.getlist("user_id")) if i is not None]
+    ids = [i for i in map(parse_id, request.POST.getlist("user_id")) if i is not None]
     try:
         conversation, _created = services.start_direct(user=request.user, user_ids=ids)
     except ValidationError as error:

@@ -27,6 +27,7 @@ from documents.schemas import (
 )
 from groups.models import Group
 from groups.permissions import access_group
+from network.ids import parse_id
 
 router = Router(tags=["documents"])
 
@@ -40,9 +41,10 @@ def _limit(limit: int) -> int:
 def _id_cursor(cursor: str | None) -> int:
     if cursor in (None, ""):
         return 0
-    if not cursor.isascii() or not cursor.isdigit() or len(cursor) > 19:
+    position = parse_id(cursor)
+    if position is None:
         raise HttpError(400, _("The cursor is not valid."))
-    return int(cursor)
+    return position
 
 
 def _library(user, slug: str) -> Group:

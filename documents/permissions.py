@@ -12,21 +12,11 @@ from documents.models import Document, DocumentVersion, Folder
 from groups.models import Group
 from groups.permissions import can_manage
 from groups.selectors import visible_groups, visible_member_group_ids
-
-# Ids are signed 64-bit integers: a longer number names no row.
-MAX_ID = 2**63 - 1
+from network.ids import parse_id
 
 
 def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
-
-
-def _id(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -44,7 +34,7 @@ def access_library(user, group: Group) -> Group:
 
 def access_document(user, document_id) -> Document:
     """The document if ``user`` can see it and it is not in the trash; 404 otherwise."""
-    document_id = _id(document_id)
+    document_id = parse_id(document_id)
     document = selectors.document_for(user, document_id) if document_id else None
     if document is None:
         raise Http404("No such document.")
@@ -54,7 +44,7 @@ def access_document(user, document_id) -> Document:
 def access_version(document: Document, number) -> DocumentVersion:
     """A version of a document already accessed; None asks for the current one."""
     if number is not None:
-        number = _id(number)
+        number = parse_id(number)
         if number is None:
             raise Http404("No such version.")
     version = selectors.version_of(document, number)
@@ -64,7 +54,7 @@ def access_version(document: Document, number) -> DocumentVersion:
 
 
 def access_folder(user, group: Group, folder_id) -> Folder:
-    folder_id = _id(folder_id)
+    folder_id = parse_id(folder_id)
     folder = (selectors.visible_folders(user).select_related("parent")
               .filter(group=group, id=folder_id).first() if folder_id else None)
     if folder is None:
@@ -74,7 +64,7 @@ def access_folder(user, group: Group, folder_id) -> Folder:
 
 def access_trashed_document(user, document_id) -> Document:
     """A trashed document of a group ``user`` can see, still within the retention period."""
-    document_id = _id(document_id)
+    document_id = parse_id(document_id)
     document = (Document.objects.select_related("group")
                 .filter(id=document_id, group__in=visible_groups(user).values("id"),
                         trashed_at__gte=selectors.trash_cutoff()).first()

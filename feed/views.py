@@ -27,12 +27,11 @@ from feed.selectors import FeedFilter, ReceiptStatus
 from groups.models import Group, Membership
 from groups.permissions import access_group
 from groups.selectors import users_who_can_see, visible_groups
+from network.ids import MAX_ID, parse_id
 from network.reactions import palette_buttons
 
 RECEIPT_PAGE_SIZE = 50
 MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
-# Ids are signed 64-bit integers: a longer number names no row (and SQLite cannot take it).
-MAX_ID = 2**63 - 1
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -58,13 +57,6 @@ def _postable_groups(user):
     groups = (visible_groups(user).filter(memberships__user=user, archived_at__isnull=True)
               .order_by("-is_all_staff", "name"))
     return list(groups)
-
-
-def _id(value) -> int | None:
-    """A row id typed by someone, or None when it cannot be one ("²" is a digit too)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-        return int(value)
-    return None
 
 
 def _composer(user, *, group: Group | None = None, data=None, files=None,
@@ -349,7 +341,7 @@ def pin_post(request, pk):
 def add_comment(request, pk):
     post = permissions.access_post(request.user, pk)
     parent = None
-    parent_id = _id(request.POST.get("parent"))
+    parent_id = parse_id(request.POST.get("parent"))
     if parent_id is not None:
         parent = Comment.objects.filter(post=post, id=parent_id).first()
     body = request.POST.get("body", "")
@@ -405,7 +397,7 @@ def vote(request, pk):
     post = permissions.access_post(request.user, pk)
     if post.kind != Post.Kind.POLL:
         raise Http404
-    ids = [i for i in map(_id, request.POST.getlist("option")) if i is not None]
+    ids = [i for i in map(parse_id, request.POST.getlist("option")) if i is not None]
     try:
         services.vote(user=request.user, poll=post.poll, option_ids=ids)
     except PermissionDenied as error:

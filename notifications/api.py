@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from network.ids import parse_id
 from notifications import selectors, services
 from notifications.texts import describe
 
@@ -59,10 +60,10 @@ class UnreadCountOut(Schema):
 def _before_id(cursor: str | None) -> int | None:
     if not cursor:
         return None
-    if not cursor.isdigit():
+    if parse_id(cursor) is None:
         raise ValidationError({"cursor": _("This cursor is not valid; start from the first "
                                            "page.")})
-    return int(cursor)
+    return parse_id(cursor)
 
 
 @router.get("", response=NotificationPage, summary="My notifications, newest first")

@@ -4,18 +4,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from network.ids import parse_id
 from notifications import selectors, services
 from notifications.texts import describe
-
-# Ids are signed 64-bit integers: a longer number names no row (and SQLite cannot take it).
-MAX_ID = 2**63 - 1
-
-
-def _id(value: str | None) -> int | None:
-    """A row id typed by someone, or None when it cannot be one ("²" is a digit too)."""
-    if value and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-        return int(value)
-    return None
 
 
 def _rows(entries):
@@ -26,7 +17,7 @@ def _rows(entries):
 @login_required
 def notification_list(request):
     unread_only = request.GET.get("filter") == "unread"
-    before = _id(request.GET.get("before"))
+    before = parse_id(request.GET.get("before"))
     unread, earlier, next_before = selectors.centre(request.user, unread_only=unread_only,
                                                     before_id=before)
     context = {"unread_rows": _rows(unread), "rows": _rows(earlier), "more": bool(next_before),
@@ -54,7 +45,7 @@ def open_notification(request, pk):
 @login_required
 @require_POST
 def mark_read(request):
-    ids = [i for i in map(_id, request.POST.getlist("id")) if i is not None]
+    ids = [i for i in map(parse_id, request.POST.getlist("id")) if i is not None]
     services.mark_read(user=request.user, ids=ids)
     if request.htmx:
         return badge(request)

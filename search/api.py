@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from network.ids import MAX_ID
 from search import selectors
 
 router = Router(tags=["search"])
 
-MAX_ID = 2**63 - 1
 
 
 class GroupRef(Schema):

@@ -4,11 +4,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from network.ids import MAX_ID
 from search.models import Kind
 from search.selectors import DATE, RELEVANCE
 from search.text import FILE_TYPES
-
-MAX_ID = 2**63 - 1
 
 
 class SearchForm(forms.Form):

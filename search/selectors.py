@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import visible_people
 from groups.models import Group
 from groups.selectors import listed_groups, visible_groups
+from network.ids import MAX_ID
 from network.keyset import EPOCH, MICROSECOND
 from search import backends
 from search import query as parsing
@@ -49,7 +50,6 @@ RELEVANCE, DATE = "relevance", "date"
 SORTS = (RELEVANCE, DATE)
 KIND_ORDER = [kind.value for kind in Kind]
 FACET_SIZE = 20
-MAX_ID = 2**63 - 1
 EARLIEST, LATEST = 1900, 9000  # the years a date filter may name
 # Up to this many of the viewer's group ids (or conversations) are named in a search's SQL;
 # more (an organisation admin sees every group) stay a subquery.
