@@ -102,6 +102,9 @@ class Message(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     last_reply_at = models.DateTimeField(null=True, blank=True)
     urgent = models.BooleanField(default=False)
+    # A forwarded message quotes its source, shown only to those who can read the source.
+    forwarded_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True,
+                                       blank=True, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import visible_people
-from chat import events, permissions, search_index, selectors
+from chat import events, permissions, search_index, selectors, signals
 from chat.models import (
     DIRECT_MAX_PEOPLE,
     Conversation,
@@ -165,14 +165,20 @@ def _check_attachments(conversation: Conversation, files) -> list[documents.Chec
 
 def send_message(*, author: User, conversation: Conversation, body: str, client_id: str = "",
                  thread_root_id: int | None = None, also_in_channel: bool = False,
-                 urgent: bool = False, attachments=()) -> tuple[Message, bool]:
+                 urgent: bool = False, attachments=(), forwarded_from: Message | None = None,
+                 checked_by_caller: bool = False) -> tuple[Message, bool]:
     """Store a message and tell everyone who can read it; returns it and whether it is new.
 
     A send retried with the same ``client_id`` returns the message stored the first time (and
     stores its files only once). ``attachments`` (group channels only) become documents of the
-    group's Attachments folder, in the message's transaction.
+    group's Attachments folder, in the message's transaction. ``forwarded_from``: the message
+    this one quotes (see forward_message). ``checked_by_caller``: an app built on chat has
+    already decided that ``author`` may write here although not a member (a desk's requester
+    in their ticket's thread, or filing a request on a desk open to all staff).
     """
-    permissions.check_can_send(author, conversation)
+    if not (checked_by_caller and conversation.is_channel and not conversation.group.is_archived
+            and author.is_active):
+        permissions.check_can_send(author, conversation)
     client_id = _clean_client_id(client_id)
     if client_id:
         existing = Message.objects.filter(conversation=conversation, author=author,
@@ -180,7 +186,7 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
         if existing is not None:
             return existing, False
     files = _check_attachments(conversation, attachments)
-    body = _clean_body(body, required=not files)
+    body = _clean_body(body, required=not files and forwarded_from is None)
     root = _thread_root(conversation, thread_root_id)
     if urgent and not permissions.can_send_urgent(author, conversation):
         raise PermissionDenied(_("Urgent messages are not enabled in this channel."))
@@ -188,7 +194,8 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
     try:
         with documents.removing_files_on_failure() as stored, transaction.atomic():
             message = _store(author, conversation, body, rendered, client_id, root,
-                             also_in_channel and root is not None, urgent, files, stored)
+                             also_in_channel and root is not None, urgent, files, stored,
+                             forwarded_from, checked_by_caller)
     except IntegrityError:
         # The same client_id raced in from another connection: the first one won.
         existing = Message.objects.filter(conversation=conversation, author=author,
@@ -200,7 +207,7 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
 
 
 def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent,
-           files, stored):
+           files, stored, forwarded_from, checked_by_caller):
     now = timezone.now()
     # The row lock gives each message the next number: one total order for every client.
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -213,8 +220,9 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     message = Message.objects.create(conversation=conversation, seq=seq, author=author,
                                      client_id=client_id, body=body, body_html=rendered.html,
                                      thread_root=root, also_in_channel=also_in_channel,
-                                     urgent=urgent, created=now)
-    _attach(message, author, files, stored)
+                                     urgent=urgent, forwarded_from=forwarded_from,
+                                     created=now)
+    _attach(message, author, files, stored, checked_by_caller)
     _mark_read(author, conversation, seq)
     if root is not None:
         Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1,
@@ -233,15 +241,33 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     search_index.index_message(message)
     if root is not None:
         _send(conversation, events.message_updated(root))
+    message.thread_root = root
+    signals.message_sent.send(sender=Message, message=message)
+    return message
+
+
+def forward_message(*, actor: User, source: Message, conversation: Conversation,
+                    note: str = "", checked_by_caller: bool = False) -> Message:
+    """Post in ``conversation`` a message quoting ``source`` (a link and a quote, its author
+    named). The quote is read from the source whenever it is shown, and only to those who can
+    read the source: forwarding never shows a message to someone who could not see it."""
+    if not permissions.visible_conversations(actor).filter(id=source.conversation_id).exists():
+        raise PermissionDenied(_("You cannot see this message."))
+    if source.is_deleted:
+        raise ValidationError(_("This message was deleted."))
+    message, _created = send_message(author=actor, conversation=conversation, body=note,
+                                     forwarded_from=source,
+                                     checked_by_caller=checked_by_caller)
     return message
 
 
 def _attach(message: Message, author: User, files: list[documents.CheckedFile],
-            stored: list[str]) -> None:
+            stored: list[str], checked_by_caller: bool = False) -> None:
     if not files:
         return
     attached = documents.attach_files(uploader=author, group=message.conversation.group,
-                                      checked=files, stored=stored)
+                                      checked=files, stored=stored,
+                                      checked_by_caller=checked_by_caller)
     rows = []
     for checked, document in zip(files, attached, strict=True):
         image = sniff(checked.upload) if checked.content_type in IMAGE_TYPES else None
@@ -344,6 +370,8 @@ def react(*, user: User, message: Message, emoji: str, add: bool = True) -> bool
         if changed:
             if add:
                 _notify_reaction(message, user)
+                signals.reaction_added.send(sender=Message, message=message, user=user,
+                                            emoji=emoji)
             _send(message.conversation, events.reaction_changed(
                 message, counts=selectors.reaction_counts(message)))
     return changed

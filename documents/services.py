@@ -464,14 +464,17 @@ def check_attachments(files, *, field_name: str = "attachments") -> list[Checked
 
 
 def attach_files(*, uploader: User, group: Group, checked: list[CheckedFile],
-                 stored: list[str]) -> list[Document]:
+                 stored: list[str], checked_by_caller: bool = False) -> list[Document]:
     """Documents of ``group``'s Attachments folder for the files of a post or a message, in
     their order. Runs inside the caller's transaction, so they exist only with their post or
     message; the stored files' names go into ``stored`` (from ``removing_files_on_failure``
-    around that transaction), so a failure leaves no file behind."""
+    around that transaction), so a failure leaves no file behind. ``checked_by_caller``: the
+    caller already decided the uploader may write there without being a member (a request
+    filed on a desk open to all staff)."""
     if not checked:
         return []
-    permissions.check_can_upload(uploader, group)
+    if not checked_by_caller:
+        permissions.check_can_upload(uploader, group)
     return _create_documents(group, attachments_folder(group), checked, uploader, stored)
 
 

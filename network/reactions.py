@@ -7,7 +7,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-REACTION_EMOJI = ["👍", "❤️", "🎉", "😊", "😮", "😢", "🙏", "✅", "👀", "💡"]
+# The last ones name teams: desks route a message to a team when an agent reacts with them.
+REACTION_EMOJI = ["👍", "❤️", "🎉", "😊", "😮", "😢", "🙏", "✅", "👀", "💡",
+                  "💻", "🩺", "🔧", "📋", "🚨"]
 
 
 def palette_buttons():
