@@ -70,6 +70,8 @@ def unknown_path(request, rest: str):
 def _register_routers():
     from accounts.api import router as accounts_router
     from chat.api import router as chat_router
+    from desk.api import router as desk_router
+    from desk.api_metrics import router as desk_metrics_router
     from documents.api import router as documents_router
     from feed.api import router as feed_router
     from groups.api import router as groups_router
@@ -87,6 +89,8 @@ def _register_routers():
     api.add_router("/me", settings_router)
     api.add_router("/", documents_router)
     api.add_router("/search", search_router)
+    api.add_router("/", desk_metrics_router)
+    api.add_router("/", desk_router)
     api.add_router("", unknown_paths)
 
 

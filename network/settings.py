@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "feed",
     "chat",
     "documents",
+    "desk",
     "notifications",
     "search",
     "demo",
@@ -270,6 +271,9 @@ RELAIS_X_ACCEL_REDIRECT_PREFIX = os.environ.get("RELAIS_X_ACCEL_REDIRECT_PREFIX"
 RELAIS_SEARCH_SOURCES = ["accounts.search_index", "groups.search_index", "feed.search_index",
                          "documents.search_index",
                          "chat.search_index"]
+# Modules that add items to a chat message's menu and badges beside it (chat/templatetags/
+# chat_tags.py), so that chat imports none of the apps built on it.
+RELAIS_MESSAGE_MENU_EXTENSIONS = ["desk.chat_extension"]
 # How long before an acknowledgement deadline those who have not acknowledged are notified.
 RELAIS_ACK_DUE_NOTICE_HOURS = env_int("RELAIS_ACK_DUE_NOTICE_HOURS", 24)
 if RELAIS_ACK_DUE_NOTICE_HOURS < 0:

@@ -15,7 +15,7 @@ urlpatterns = [
     path("documents/", documents_views.index, name="documents"),
     path("", include("documents.urls")),
     path("search/", include("search.urls")),
-    path("desks/", views.coming_soon, {"section": "desks"}, name="desks"),
+    path("desks/", include("desk.urls")),
     path("i18n/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),

@@ -1,40 +1,21 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponseNotAllowed, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from accounts.services import update_profile
 from groups.selectors import groups_for
-
-SECTIONS = {
-    "documents": (_("Documents"), _("Your groups' shared protocols, procedures and forms will "
-                                    "appear here.")),
-    "search": (_("Search"), _("Search across posts, messages, documents and people will be "
-                              "available here.")),
-    "desks": (_("Service desks"), _("Requests to IT, biomedical, HR and quality will be "
-                                    "tracked here.")),
-}
 
 
 @login_required
 def home(request):
     my_groups = groups_for(request.user, member=True)
     return render(request, "network/home.html", {"my_groups": my_groups, "nav": "feed"})
-
-
-@login_required
-def coming_soon(request, section):
-    if section not in SECTIONS:
-        raise Http404
-    title, text = SECTIONS[section]
-    return render(request, "network/section_empty.html",
-                  {"title": title, "text": text, "nav": section})
 
 
 def set_language(request):

@@ -27,7 +27,7 @@ def test_home_does_not_list_groups_the_user_is_not_in(other_client, private_grou
     assert "You are not in any group yet." in body
 
 
-@pytest.mark.parametrize("name", ["documents", "search", "desks"])
+@pytest.mark.parametrize("name", ["documents", "search", "desk:index"])
 def test_every_navigation_section_renders_for_members(member_client, name):
     response = member_client.get(reverse(name))
     assert response.status_code == 200
