@@ -88,3 +88,25 @@ def test_the_demo_rota_is_attached_as_a_document_of_its_group(seeded):
     assert document.group.name == "Cardiologie" and document.folder.is_attachments
     assert document.uploaded_by.display_name == "Sophie Dubois"
     assert document.current_version.content_type == "text/csv"
+
+
+def test_the_demo_it_desk_has_forms_routes_and_months_of_history(seeded):
+    from django.utils import timezone
+
+    from desk import selectors
+    from desk.models import Desk, Ticket
+
+    it = Desk.objects.get(prefix="IT")
+    assert it.group.name == "Informatique"
+    assert {f.name for f in it.forms.all()} >= {"Problème de Wi-Fi", "Imprimante"}
+    assert it.categories.filter(urgent=True).exists()
+    assert it.routes.get(emoji="🩺").target.name == "Biomédical"
+    oldest = Ticket.objects.filter(desk=it).order_by("created").first()
+    assert timezone.now() - oldest.created > timezone.timedelta(days=60)
+    assert Ticket.objects.filter(desk=it, status__in=["resolved", "closed"]).count() >= 100
+    nurse = User.objects.get(email="nurse@saint-exemple.example")
+    wifi = Ticket.objects.get(desk=it, requester=nurse, form__name="Problème de Wi-Fi")
+    assert {a["label"]: a["text"] for a in wifi.answers}["Bâtiment"] == "Bâtiment B"
+    agent = User.objects.get(email="h.bernard@saint-exemple.example")
+    first = selectors.queue(it, agent).first()
+    assert (first.priority, first.assignee_id) == ("urgent", None)

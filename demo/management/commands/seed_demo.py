@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.models import User
 from demo.chat_content import seed_chat
+from demo.desk_content import seed_desks
 from demo.feed_content import seed_feed
 from groups import services
 from groups.models import Group
@@ -166,6 +167,7 @@ class Command(BaseCommand):
         services.request_to_join(user=people["m.roux"], group=cadres)
         seed_feed(people)
         seed_chat(people)
+        seed_desks(people)
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {PASSWORD})")
