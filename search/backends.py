@@ -14,6 +14,8 @@ and snippet of a page of results. Their differences, as users see them (docs/sea
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -22,9 +24,30 @@ from search import query as parsing
 from search.text import HIT_END, HIT_START, marked_html
 
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
-# ts_headline reads its whole input (about 40 ms for 200,000 characters): snippets come from
-# the start of long texts, so a page of twenty large documents stays fast.
+# ts_headline parses its whole input in each language (about 40 ms for 200,000 characters),
+# and a page of results for a common word is mostly long documents. So the snippet is cut from
+# a window of the body around the first place where a searched word seems to be (its first
+# letters, accents and case folded: stemming is ts_headline's job, the window only has to hold
+# a hit), found in the first HEADLINE_SOURCE_CHARS; from the start when none is found there.
 HEADLINE_SOURCE_CHARS = 20_000
+HEADLINE_WINDOW_CHARS = 1_500
+HEADLINE_LEAD_CHARS = 300  # before the hit, so the fragment can start with its sentence
+
+
+def hit_stems(query: parsing.Query, *, most: int = 8) -> list[str]:
+    """The first letters of each searched word, accents and case folded ("Hygiène" →
+    "hygie"), to find roughly where a text matches: the word less its last two letters (a
+    plural, a stemmed ending), four at least."""
+    stems = []
+    for item in query.items:
+        for word in item.words:
+            folded = "".join(char for char in unicodedata.normalize("NFKD", word.lower())
+                             if not unicodedata.combining(char))
+            stem = folded[:max(4, len(folded) - 2)]
+            # "à", "de": found everywhere, they would place the window anywhere.
+            if len(stem) >= 3 and stem not in stems:
+                stems.append(stem)
+    return stems[:most]
 
 
 class PostgresBackend:
@@ -55,7 +78,16 @@ class PostgresBackend:
                         f'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "')
         title_options = f"{marks}, HighlightAll=true"
         title = self._ESCAPED.format("e.title")
-        body = self._ESCAPED.format(f"left(e.body, {HEADLINE_SOURCE_CHARS})")
+        body = self._ESCAPED.format("e.body")
+        stems = hit_stems(query)
+        found = (" ".join("WHEN strpos(folded, %s) > 0 THEN strpos(folded, %s)" for _ in stems)
+                 if stems else "WHEN false THEN 1")
+        window = f"""(SELECT e.id, e.title, substr(e.body, greatest(1, CASE {found} ELSE 1 END
+                                                         - {HEADLINE_LEAD_CHARS}),
+                                   {HEADLINE_WINDOW_CHARS}) AS body
+                      FROM (SELECT e.*, lower(unaccent(left(e.body, {HEADLINE_SOURCE_CHARS})))
+                                       AS folded
+                            FROM search_entry e WHERE e.id = ANY(%s)) e)"""  # noqa: S608
         # Constants and the parser's SQL: every text goes in the arguments.
         statement = f"""
             WITH wanted AS (SELECT {sql} AS query)
@@ -67,9 +99,10 @@ class PostgresBackend:
             FROM (SELECT e.id, e.title, e.body, wanted.query,
                          ts_headline('relais_french', {title}, wanted.query, %s) AS title_fr,
                          ts_headline('relais_french', {body}, wanted.query, %s) AS body_fr
-                  FROM search_entry e, wanted WHERE e.id = ANY(%s)) e"""  # noqa: S608
+                  FROM {window} e, wanted) e"""  # noqa: S608
         arguments = [*params, HIT_START, title_options, HIT_START, body_options,
-                     title_options, body_options, list(ids)]
+                     title_options, body_options, *[stem for stem in stems for _ in (1, 2)],
+                     list(ids)]
         with connection.cursor() as cursor:
             cursor.execute(statement, arguments)
             return {row[0]: (marked_html(row[1], escaped=True), marked_html(row[2], escaped=True))

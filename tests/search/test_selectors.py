@@ -245,3 +245,18 @@ def test_facets_count_groups_and_authors_of_what_matches(user, other_user, group
                                                           ("Cadres de santé", 1)]
     assert sorted((ref.name, n) for ref, n in facets.authors) == [("Camille Martin", 1),
                                                                   ("Hugo Bernard", 1)]
+
+
+def test_a_hit_deep_in_a_long_document_is_in_its_snippet(user, group):
+    filler = "Le service organise la semaine et les équipes se relaient. " * 200
+    put("document", group=group, title="Procédure", body=filler + "Surveiller l'Hygiène "
+        "des mains au bloc. " + filler)
+    result = selectors.search(user, "hygiene").results[0]
+    assert "<mark>Hygiène</mark>" in result.snippet
+
+
+def test_hit_stems_fold_accents_and_case_and_drop_endings():
+    from search.backends import hit_stems
+
+    query = selectors.parse_query('Hygiène "pompes à perfusion" -sepsis protocoles')
+    assert hit_stems(query) == ["hygie", "pomp", "perfusi", "protocol"]
