@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -187,6 +188,11 @@ def ticket_update(request, slug, number):
     except ValidationError as error:
         return _refused(request, ticket, error)
     flash.success(request, _("The ticket was updated."))
+    # A quick action from the desk's channel goes back there.
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                                    require_https=request.is_secure()):
+        return redirect(next_url)
     return _back(ticket)
 
 

@@ -62,7 +62,8 @@ def _shown_ids(context, message) -> set[int]:
 
 @register.simple_tag(takes_context=True)
 def message_extensions(context, message) -> dict:
-    """``{"menu": [{label, url_name}], "badges": [{label, url, title}]}`` for ``message``.
+    """``{"menu": [{label, url_name}], "badges": [{label, url, title, actions?}], "actions":
+    [{label, url, action}]}`` for ``message``.
 
     Each extension module offers ``message_menu_items(user, conversation)`` (asked once per
     conversation and request) and optionally ``message_badges(user, conversation,
@@ -90,4 +91,10 @@ def message_extensions(context, message) -> dict:
                                                                  ids).items():
                     entry["badges"].setdefault(message_id, []).extend(badges)
         entry["known"] |= ids
-    return {"menu": entry["menu"], "badges": entry["badges"].get(message.id, [])}
+    badges = entry["badges"].get(message.id, [])
+    # A message whose badge brings actions (a desk's ticket, for its agents) offers those
+    # instead of the conversation's items ("Make a ticket" of a ticket).
+    actions = [action for badge in badges for action in badge.get("actions", [])]
+    carries_actions = any("actions" in badge for badge in badges)
+    return {"menu": [] if carries_actions else entry["menu"], "badges": badges,
+            "actions": actions}

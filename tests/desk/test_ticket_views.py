@@ -430,3 +430,38 @@ def test_a_ticket_made_from_a_message_shows_the_message(it_desk, agent, other_us
     body = page(client_for(user), ticket)[1]
     assert "The <em>scanner</em> is jammed" in body
 
+
+
+def test_agents_get_quick_actions_on_a_tickets_message_in_the_channel(ticket, it_desk, agent,
+                                                                      other_user):
+    update = url("ticket_update", ticket)
+    body = channel_page(agent, it_desk)
+    for action in ("take", "ask", "resolve"):
+        assert f'name="action" value="{action}"' in body
+    assert update in body
+    # A ticket's message offers its actions, not "make it a ticket" again.
+    assert from_message(ticket.message) not in body
+    assert update not in channel_page(other_user, it_desk)
+
+
+def test_a_quick_action_from_the_channel_changes_the_ticket_and_goes_back(ticket, agent):
+    back = reverse("chat:conversation", args=[ticket.message.conversation_id]) \
+        + f"?thread={ticket.message_id}"
+    response = client_for(agent).post(url("ticket_update", ticket),
+                                      {"action": "take", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == ("in_progress", agent.id)
+
+
+def test_a_quick_action_never_sends_anyone_off_site(ticket, agent):
+    response = client_for(agent).post(url("ticket_update", ticket),
+                                      {"action": "ask", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == url("ticket", ticket)
+
+
+def test_the_tickets_thread_offers_the_quick_actions_to_agents(ticket, agent, other_user):
+    thread = reverse("chat:thread", args=[ticket.message_id])
+    assert 'name="action" value="resolve"' in client_for(agent).get(thread).content.decode()
+    assert 'value="resolve"' not in client_for(other_user).get(thread).content.decode()
