@@ -50,7 +50,9 @@ def has_second_factor(user) -> bool:
 class MandatoryMFAMiddleware:
     """Where RELAIS_MFA_REQUIRED asks for it, send users without a second factor to enrol."""
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/favicon")
+    # The service worker is fetched by the browser itself, which cannot follow a redirect to
+    # a page; health checks come from load balancers.
+    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/favicon", "/sw.js", "/healthz")
 
     def __init__(self, get_response):
         self.get_response = get_response

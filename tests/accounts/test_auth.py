@@ -153,6 +153,14 @@ def test_mandatory_mfa_answers_api_session_requests_with_403(settings, member_cl
     assert "two-factor" in response.json()["detail"]
 
 
+def test_mandatory_mfa_leaves_the_service_worker_and_health_check_alone(settings,
+                                                                       member_client):
+    settings.RELAIS_MFA_REQUIRED = "all"
+    assert member_client.get(reverse("service_worker")).status_code == 200
+    assert member_client.get(reverse("healthz")).status_code == 200
+    assert member_client.get(reverse("home")).status_code == 302
+
+
 def test_users_with_an_authenticator_pass_the_mfa_requirement(settings, member_client, user):
     settings.RELAIS_MFA_REQUIRED = "all"
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
