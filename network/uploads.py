@@ -6,9 +6,6 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 # Raster formats a browser may show inline; SVG is never among them (it can carry script).
@@ -90,9 +87,3 @@ def sniff(upload) -> Sniffed:
         return Sniffed("text/plain")
     return Sniffed("application/octet-stream")
 
-
-def check_upload_size(upload) -> None:
-    limit = settings.RELAIS_LIMITS["upload_bytes"]
-    if upload.size > limit:
-        raise ValidationError(_("“%(name)s” is too large: files can be %(size)s MB at most.")
-                              % {"name": upload.name, "size": limit // 1_048_576})

@@ -2,11 +2,10 @@ import io
 import zipfile
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from network.uploads import SNIFF_BYTES, check_upload_size, sniff
+from network.uploads import SNIFF_BYTES, sniff
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,11 +113,3 @@ def test_sniffing_leaves_the_file_at_its_start():
     sniff(file)
     assert file.read(8) == b"\x89PNG\r\n\x1a\n"
 
-
-def test_upload_size_limit_names_the_file_and_the_limit(settings):
-    settings.RELAIS_LIMITS = {**settings.RELAIS_LIMITS, "upload_bytes": 2 * 1024 * 1024}
-    check_upload_size(upload(b"x" * (2 * 1024 * 1024)))
-    with pytest.raises(ValidationError) as error:
-        check_upload_size(upload(b"x" * (2 * 1024 * 1024 + 1), name="scanner.iso"))
-    message = error.value.messages[0]
-    assert "scanner.iso" in message and "2 MB" in message
