@@ -25,12 +25,6 @@ def api(user, api_client_for):
 
 
 @pytest.fixture
-def member(other_user, group):
-    group_services.join_group(user=other_user, group=group)
-    return other_user
-
-
-@pytest.fixture
 def member_api(member, api_client_for):
     return api_client_for(member)
 
@@ -48,11 +42,6 @@ def guest_api(guest, api_client_for):
 @pytest.fixture
 def third_user(db):
     return make_user("lea.petit@hopital.example", "Léa Petit", language="en")
-
-
-@pytest.fixture
-def channel(group) -> Conversation:
-    return group.channel
 
 
 def send(author, conversation, body="Hello", **extra) -> Message:

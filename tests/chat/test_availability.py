@@ -31,12 +31,6 @@ def weekday_hours(other_user):
     return other_user
 
 
-@pytest.fixture
-def direct(user, other_user):
-    conversation, _created = services.start_direct(user=user, user_ids=[other_user.id])
-    return conversation
-
-
 def conversation_page(client, conversation) -> str:
     return client.get(reverse("chat:conversation", args=[conversation.id])).content.decode()
 

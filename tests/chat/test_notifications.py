@@ -28,25 +28,8 @@ def about_messages(person, kind=None):
 
 
 @pytest.fixture
-def channel(group):
-    return Conversation.objects.get(group=group)
-
-
-@pytest.fixture
-def member(other_user, group):
-    group_services.join_group(user=other_user, group=group)
-    return other_user
-
-
-@pytest.fixture
 def third_user(db):
     return make_user("lea.petit@hopital.example", "Léa Petit", language="en")
-
-
-@pytest.fixture
-def direct(user, other_user):
-    conversation, _created = services.start_direct(user=user, user_ids=[other_user.id])
-    return conversation
 
 
 # --- The scope a person can mute ------------------------------------------------------------------

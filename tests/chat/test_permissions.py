@@ -35,11 +35,6 @@ def third_user(db):
     return make_user("lea.petit@hopital.example", "Léa Petit")
 
 
-@pytest.fixture
-def direct(user, other_user):
-    return services.start_direct(user=user, user_ids=[other_user.id])[0]
-
-
 # --- Seeing ------------------------------------------------------------------------------------
 
 def test_staff_members_see_public_channels_and_those_of_their_groups(

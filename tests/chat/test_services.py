@@ -57,27 +57,9 @@ def limit(settings, **values):
 
 
 @pytest.fixture
-def channel(group):
-    return Conversation.objects.get(group=group)
-
-
-@pytest.fixture
-def member(other_user, group):
-    """``other_user``, a plain member of the public ``group``."""
-    group_services.join_group(user=other_user, group=group)
-    return other_user
-
-
-@pytest.fixture
 def third_user(db):
     return make_user("lea.petit@hopital.example", "Léa Petit", department="Urgences",
                      language="fr")
-
-
-@pytest.fixture
-def direct(user, other_user):
-    conversation, _created = services.start_direct(user=user, user_ids=[other_user.id])
-    return conversation
 
 
 # --- Channels --------------------------------------------------------------------------------

@@ -15,17 +15,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def member(other_user, group):
-    group_services.join_group(user=other_user, group=group)
-    return other_user
-
-
-@pytest.fixture
-def channel(group):
-    return group.channel
-
-
-@pytest.fixture
 def outsider(db):
     return make_user("paul.durand@hopital.example", "Paul Durand")
 
