@@ -489,7 +489,14 @@ def _receipt_managers(post: Post) -> set[int]:
     return managers
 
 
+def _receipt_push_key(post_id: int) -> str:
+    return f"feed:receipt-counts:{post_id}"
+
+
 def push_receipt_counts(post_id: int) -> None:
+    # The claim is released before counting: a receipt committed from now on schedules the
+    # next push, and one committed before is in these counts (see _send_receipt_counts).
+    cache.delete(_receipt_push_key(post_id))
     post = Post.objects.filter(id=post_id).first()
     if post is None:
         return
@@ -508,22 +515,32 @@ def _send_receipt_counts(post: Post) -> None:
     computed by a task, at most once per interval per announcement: the first reader of an
     interval schedules it for the interval's end, the others find it scheduled.
     """
-    from feed.tasks import push_receipt_counts as push_task
-
-    interval = settings.RELAIS_LIMITS["receipt_push_seconds"]
+    post_id = post.id
     if not settings.REDIS_URL:
         # The embedded configuration's in-memory channel layer does not cross processes, so an
         # event pushed by the task worker would never reach this server's sockets: push here.
-        post_id = post.id
         transaction.on_commit(lambda: push_receipt_counts(post_id))
         return
-    if interval and not cache.add(f"feed:receipt-counts:{post.id}", 1, timeout=interval):
+    transaction.on_commit(lambda: _schedule_receipt_push(post_id))
+
+
+def _schedule_receipt_push(post_id: int) -> None:
+    """Once a receipt is committed: schedule a push unless one is scheduled and has not yet
+    counted. The claim is taken only after the commit and released by the push before it
+    counts, so the last receipt is always in a push: claimed at call time and left to expire,
+    a receipt committed just after the scheduled push had counted found the claim still there
+    and was never pushed (the live dashboard then lagged until the next reader)."""
+    from feed.tasks import push_receipt_counts as push_task
+
+    interval = settings.RELAIS_LIMITS["receipt_push_seconds"]
+    # A safety net, should the task never run (no worker): pushes resume after this long.
+    claim_seconds = max(60, interval * 10)
+    if interval and not cache.add(_receipt_push_key(post_id), 1, timeout=claim_seconds):
         return
     task = push_task
     if interval and push_task.get_backend().supports_defer:
         task = push_task.using(run_after=timezone.now() + timedelta(seconds=interval))
-    post_id = post.id
-    transaction.on_commit(lambda: task.enqueue(post_id))
+    task.enqueue(post_id)
 
 
 def record_views(*, user: User, post_ids: list[int]) -> list[int]:

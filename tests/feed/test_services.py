@@ -1028,24 +1028,35 @@ def test_group_admins_and_organisation_admins_remind(announcement, group_admin, 
         services.remind(actor=staff_user, post=announcement)
 
 
-def test_receipt_counts_are_pushed_at_most_once_per_interval(settings, sent_events, user,
-                                                             other_user, group):
+def test_receipt_counts_are_pushed_at_most_once_per_interval_and_never_miss_the_last(
+        settings, sent_events, user, other_user, group):
+    from django.core.cache import cache
+    from django_tasks import default_task_backend
+
     from groups import services as group_services
 
     settings.RELAIS_LIMITS = {**settings.RELAIS_LIMITS, "receipt_push_seconds": 60}
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"  # the throttle needs a shared cache
-    third = make_user("third.reader@hopital.example", "Third Reader")
-    for person in (other_user, third):
+    # A queue that keeps the pushes until the test runs them, as a worker would a minute later.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    third, fourth = (make_user(f"reader{n}@hopital.example", f"Reader {n}") for n in (3, 4))
+    for person in (other_user, third, fourth):
         group_services.join_group(user=person, group=group)
     post = services.create_post(author=user, group=group, body="Drug recall",
                                 kind="announcement", requires_ack=True)
-    from django.core.cache import cache
-
     cache.delete(f"feed:receipt-counts:{post.id}")
     with sent_events.after_commit():
         services.acknowledge(user=other_user, post=post)
-    with sent_events.after_commit():
         services.acknowledge(user=third, post=post)
-    pushed = sent_events.of_type("announcement.receipts_changed")
-    assert len(pushed) == 1  # the second reader found the push already scheduled
+    assert len(default_task_backend.results) == 1  # the second found the push scheduled
+    with sent_events.after_commit():
+        default_task_backend.results[0].task.call(post.id)
+        # Committed after the push counted: it must schedule the next one, not be lost.
+        services.acknowledge(user=fourth, post=post)
+    assert len(default_task_backend.results) == 2
+    with sent_events.after_commit():
+        default_task_backend.results[1].task.call(post.id)
+    pushed = [e["data"]["counts"]["acknowledged"]
+              for e in sent_events.of_type("announcement.receipts_changed")]
+    assert pushed == [2, 3]
     cache.delete(f"feed:receipt-counts:{post.id}")
