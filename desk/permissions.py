@@ -51,8 +51,12 @@ def visible_tickets(user):
     desk.selectors.origin_visible)."""
     if not _active(user):
         return Ticket.objects.none()
-    agent_of = Agent.objects.filter(user=user).values("desk_id")
-    return Ticket.objects.filter(
+    # An agent who left the desk's group is no longer one (as in is_agent).
+    agent_of = Agent.objects.filter(
+        user=user, desk__group_id__in=visible_member_group_ids(user)).values("desk_id")
+    # Only on a desk the person may still see or file on: a guest removed from the group, or
+    # a requester removed from a members-only desk, sees its tickets no more, by any path.
+    return Ticket.objects.filter(desk__in=visible_desks(user).values("id")).filter(
         Q(desk__group__in=visible_groups(user).values("id"))
         | Q(desk__in=agent_of) | Q(requester=user)
         | Q(id__in=MeToo.objects.filter(user=user).values("ticket_id")))

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -177,6 +177,13 @@ def ticket_from_message(*, actor: User, message: Message,
     if existing is not None:
         return existing
     title = rich_text.plain_excerpt(message.body, length=TITLE_MAX) or _("Request")
+    try:
+        return _ticket_of_message(actor, desk, message, title, source)
+    except IntegrityError:  # the same message made a ticket at the same moment elsewhere
+        return Ticket.objects.get(message=message)
+
+
+def _ticket_of_message(actor, desk, message, title, source) -> Ticket:
     with transaction.atomic():
         ticket = Ticket(desk=desk, number=_next_number(desk), title=title[:TITLE_MAX],
                         requester=message.author, message=message, source=source,
@@ -193,7 +200,11 @@ def forwarded_ticket(*, actor: User, desk: Desk, source: Message) -> Ticket:
     """A ticket on ``desk`` for a message forwarded there by an emoji route (desk/routing.py).
     Its card quotes the source, shown only to those who can read it; its title says only who
     forwarded it, so the queue shows nothing of a message its readers may not see."""
-    requester = source.author if source.author and source.author.is_active else actor
+    # The original author asked, if they may file there; otherwise the one who forwarded it
+    # (a members-only desk must not gain a requester who cannot see it).
+    author = source.author
+    requester = (author if author and author.is_active and permissions.can_file(author, desk)
+                 else actor)
     title = _org_text(gettext_noop("Request forwarded by %(name)s"), name=actor.display_name)
     with transaction.atomic():
         ticket = Ticket(desk=desk, number=_next_number(desk), title=title[:TITLE_MAX],
@@ -355,6 +366,10 @@ def reopen(*, actor: User, ticket: Ticket) -> Ticket:
                                  "%(days)s days.") % {"days": REOPEN_DAYS})
     now = timezone.now()
     with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("desk__group").get(
+            pk=ticket.pk)
+        if ticket.status != Status.RESOLVED:
+            return ticket  # someone else reopened or changed it meanwhile
         old = ticket.status
         _apply_status(ticket, Status.IN_PROGRESS, now)
         ticket.updated = now
@@ -410,8 +425,10 @@ def me_too(*, user: User, ticket: Ticket, add: bool = True) -> Ticket:
         else:
             changed = bool(MeToo.objects.filter(ticket=ticket, user=user).delete()[0])
         if changed:
-            ticket.me_too_count = MeToo.objects.filter(ticket=ticket).count()
-            ticket.save(update_fields=["me_too_count"])
+            # Counted in the database: two people adding themselves at once both count.
+            Ticket.objects.filter(pk=ticket.pk).update(
+                me_too_count=F("me_too_count") + (1 if add else -1))
+            ticket.refresh_from_db(fields=["me_too_count"])
             if ticket.message_id:
                 chat.follow_thread(user=user, root=ticket.message, follow=add)
             _send(ticket, events.ticket_updated(ticket))
@@ -437,18 +454,17 @@ def message_sent(message: Message) -> None:
 
 def _reply_in_ticket(ticket: Ticket, message: Message) -> None:
     author, now = message.author, message.created
-    fields = []
-    if ticket.first_response_at is None and author.id != ticket.requester_id \
-            and permissions.is_agent(author, ticket.desk):
-        ticket.first_response_at = now
-        fields.append("first_response_at")
-    if author.id == ticket.requester_id and ticket.status == Status.WAITING:
+    rows = Ticket.objects.filter(pk=ticket.pk)
+    # Conditional updates, not a save of what was read: an agent's change made at the same
+    # moment is never overwritten.
+    if author.id != ticket.requester_id and permissions.is_agent(author, ticket.desk):
+        rows.filter(first_response_at__isnull=True).update(first_response_at=now)
+    if author.id == ticket.requester_id and rows.filter(status=Status.WAITING).update(
+            status=Status.IN_PROGRESS):
         TicketChange.objects.create(ticket=ticket, actor=author, field="status",
-                                    old=ticket.status, new=Status.IN_PROGRESS, created=now)
-        ticket.status = Status.IN_PROGRESS
-        fields.append("status")
-    ticket.updated = now
-    ticket.save(update_fields=[*fields, "updated"])
+                                    old=Status.WAITING, new=Status.IN_PROGRESS, created=now)
+    rows.update(updated=now)
+    ticket.refresh_from_db(fields=["first_response_at", "status", "updated"])
     # Those who cannot see the desk's channel do not hear of the reply through chat's thread
     # notifications: the desk tells them.
     outsiders = _concerned(ticket) - set(
@@ -461,11 +477,14 @@ def _reply_in_ticket(ticket: Ticket, message: Message) -> None:
 # --- Shared ----------------------------------------------------------------------------------
 
 def _concerned(ticket: Ticket) -> set[int]:
-    """The requester, those who said "me too" and the assignee."""
+    """The requester, those who said "me too" and the assignee, while they may still see the
+    ticket (an assignee removed from the desk's group, a requester removed from a members-only
+    desk hear of it no more)."""
     people = set(MeToo.objects.filter(ticket=ticket).values_list("user_id", flat=True))
     people |= {ticket.requester_id, ticket.assignee_id}
     people.discard(None)
-    return people
+    return {person.id for person in User.objects.filter(id__in=people, is_active=True)
+            if permissions.visible_tickets(person).filter(pk=ticket.pk).exists()}
 
 
 def _target(ticket: Ticket) -> notifications.Target:
