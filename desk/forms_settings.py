@@ -9,7 +9,6 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,8 +17,8 @@ from desk.selectors import categories_of
 from groups.models import Group, Membership
 from groups.selectors import members_of, visible_groups
 from network.reactions import REACTION_EMOJI
+from network.weekly_periods import WeeklyPeriods
 
-PERIOD_SLOTS = 2
 CHOICE_KINDS = (FormField.Kind.SINGLE_CHOICE, FormField.Kind.MULTIPLE_CHOICE)
 MINUTES = r"\s*(?:m(?:in(?:utes?)?)?)?"
 # "4h", "1h30", "1 h 30 min", "1:30", "90", "90 min".
@@ -41,13 +40,6 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError, aliases=Non
     for name, errors in error.error_dict.items():
         name = (aliases or {}).get(name, name)
         form.add_error(name if name in form.fields else None, errors)
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
 
 
 # --- Create a desk -----------------------------------------------------------------------------
@@ -150,57 +142,27 @@ class ServiceHoursForm(forms.Form):
         super().__init__(data)
         periods = list(desk.service_hours.all())
         self.initial["always_open"] = not periods
-        self.day_slots = []
-        for weekday in range(7):
-            mine = [p for p in periods if p.weekday == weekday]
-            slots = []
-            for slot in range(max(PERIOD_SLOTS, len(mine))):
-                which = {"day": WEEKDAYS[weekday], "number": slot + 1}
-                names = (f"day{weekday}_{slot}_start", f"day{weekday}_{slot}_end")
-                for name, label in zip(names, (_("%(day)s, period %(number)d, opens"),
-                                               _("%(day)s, period %(number)d, closes")), strict=True):
-                    self.fields[name] = forms.TimeField(required=False, widget=TimeInput(),
-                                                        label=label % which)
-                if slot < len(mine):
-                    self.initial[names[0]], self.initial[names[1]] = mine[slot].start, \
-                        mine[slot].end
-                slots.append(names)
-            self.day_slots.append((weekday, slots))
+        self.weekly = WeeklyPeriods(self, periods, labels=(
+            _("%(day)s, period %(number)d, opens"), _("%(day)s, period %(number)d, closes")))
 
     def days(self):
-        """Per weekday: its name, its periods as (start, end) bound fields, and its errors."""
-        days = []
-        for weekday, slots in self.day_slots:
-            bound = [(self[start], self[end]) for start, end in slots]
-            errors = [error for pair in bound for field in pair for error in field.errors]
-            days.append({"name": WEEKDAYS[weekday], "weekday": weekday, "periods": bound,
-                         "errors": list(dict.fromkeys(errors))})
-        return days
+        return self.weekly.days()
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("always_open"):
             return cleaned
-        for _weekday, slots in self.day_slots:
-            for start_name, end_name in slots:
-                if start_name in self.errors or end_name in self.errors:
-                    continue
-                start, end = cleaned.get(start_name), cleaned.get(end_name)
-                if (start is None) != (end is None):
-                    self.add_error(end_name if end is None else start_name,
-                                   _("Give both an opening and a closing time, or leave both "
-                                     "empty."))
-                elif start is not None and start >= end:
-                    self.add_error(end_name, _("A period closes after it opens, within one "
-                                               "day."))
+        self.weekly.check(
+            cleaned, incomplete=_("Give both an opening and a closing time, or leave both "
+                                  "empty."),
+            refusal=lambda start, end: (_("A period closes after it opens, within one day.")
+                                        if start >= end else None))
         return cleaned
 
     def periods(self):
         if self.cleaned_data.get("always_open"):
             return []
-        return [(weekday, self.cleaned_data[start], self.cleaned_data[end])
-                for weekday, slots in self.day_slots for start, end in slots
-                if self.cleaned_data.get(start) is not None]
+        return self.weekly.periods()
 
 
 class DurationField(forms.CharField):

@@ -8,9 +8,9 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from network.weekly_periods import WeeklyPeriods
 from notifications import preferences, schedule
 from notifications.models import GroupLevel, Notification, NotificationSettings
 from notifications.settings_selectors import SettingsState
@@ -20,9 +20,6 @@ CHANNEL_LABELS = {"in_app": _("In the app"), "email": _("Email"), "push": _("Pus
 INTERVAL_CHOICES = [(0, _("At once")), (15, _("At most every 15 minutes")),
                     (30, _("At most every 30 minutes")), (60, _("At most every hour")),
                     (240, _("At most every 4 hours"))]
-# Working periods a day offers on the page; a day that has more (set through the API) offers
-# as many as it has, so saving the page never drops one.
-PERIOD_SLOTS = 2
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -60,13 +57,6 @@ class LocalDateTimeField(forms.DateTimeField):
         return _to_the_minute(initial) != _to_the_minute(data)
 
 
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
 class PreferencesForm(forms.Form):
     """When to reach me, what reaches me, and how email is batched."""
 
@@ -96,7 +86,8 @@ class PreferencesForm(forms.Form):
                              "email_interval_minutes": interval,
                              "push_previews": state.row.push_previews})
         self._add_channel_fields(state.channels)
-        self._add_period_fields(state.periods)
+        self.weekly = WeeklyPeriods(self, state.periods, labels=(
+            _("%(day)s, period %(number)d, start"), _("%(day)s, period %(number)d, end")))
 
     # --- What reaches me ---
 
@@ -122,60 +113,21 @@ class PreferencesForm(forms.Form):
 
     # --- Working hours ---
 
-    def _add_period_fields(self, periods):
-        self.day_slots = []
-        for weekday in range(7):
-            mine = [p for p in periods if p.weekday == weekday]
-            slots = []
-            for slot in range(max(PERIOD_SLOTS, len(mine))):
-                start, end = f"day{weekday}_{slot}_start", f"day{weekday}_{slot}_end"
-                which = {"day": WEEKDAYS[weekday], "number": slot + 1}
-                self.fields[start] = forms.TimeField(
-                    required=False, widget=TimeInput(),
-                    label=_("%(day)s, period %(number)d, start") % which)
-                self.fields[end] = forms.TimeField(
-                    required=False, widget=TimeInput(),
-                    label=_("%(day)s, period %(number)d, end") % which)
-                if slot < len(mine):
-                    self.initial[start], self.initial[end] = mine[slot].start, mine[slot].end
-                slots.append((start, end))
-            self.day_slots.append((weekday, slots))
-
     def working_days(self):
-        """Per weekday: its name, its periods as (start, end) bound fields, and its errors."""
-        days = []
-        for weekday, slots in self.day_slots:
-            bound = [(self[start], self[end]) for start, end in slots]
-            errors = [error for pair in bound for field in pair for error in field.errors]
-            days.append({"name": WEEKDAYS[weekday], "weekday": weekday, "periods": bound,
-                         "errors": list(dict.fromkeys(errors))})
-        return days
+        return self.weekly.days()
 
     def clean(self):
         cleaned = super().clean()
-        for _weekday, slots in self.day_slots:
-            for start_name, end_name in slots:
-                if start_name in self.errors or end_name in self.errors:
-                    continue
-                start, end = cleaned.get(start_name), cleaned.get(end_name)
-                if (start is None) != (end is None):
-                    self.add_error(end_name if end is None else start_name,
-                                   _("Give both a start and an end, or leave both empty."))
-                elif start is not None and start == end:
-                    self.add_error(end_name, _("A period must end at a different time than "
-                                               "it starts."))
+        self.weekly.check(
+            cleaned, incomplete=_("Give both a start and an end, or leave both empty."),
+            refusal=lambda start, end: (_("A period must end at a different time than it "
+                                          "starts.") if start == end else None))
         if cleaned.get("duty") == Duty.SCHEDULE:
             cleaned["duty_until"] = None
         return cleaned
 
     def working_periods(self):
-        periods = []
-        for weekday, slots in self.day_slots:
-            for start_name, end_name in slots:
-                start, end = self.cleaned_data.get(start_name), self.cleaned_data.get(end_name)
-                if start is not None and end is not None:
-                    periods.append((weekday, start, end))
-        return periods
+        return self.weekly.periods()
 
     # --- Saving ---
 
