@@ -46,8 +46,15 @@ def docx_bytes(text: str = "Procédure hygiène des mains") -> bytes:
 
     document = docx.Document()
     document.add_paragraph(text)
+    saved = io.BytesIO()
+    document.save(saved)
+    # python-docx stamps each zip entry with the current time: two calls a second apart
+    # would differ, so the entries are copied with one fixed time to compare downloads.
     buffer = io.BytesIO()
-    document.save(buffer)
+    with zipfile.ZipFile(saved) as original, zipfile.ZipFile(buffer, "w") as copy:
+        for entry in original.infolist():
+            entry.date_time = (2026, 1, 1, 0, 0, 0)
+            copy.writestr(entry, original.read(entry.filename))
     return buffer.getvalue()
 
 
