@@ -18,3 +18,8 @@ application = ProtocolTypeRouter({
     "http": django_asgi_app,
     "websocket": SocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
 })
+
+# Everything the server needs is loaded: its objects are kept out of every later collection.
+from network.gc_tuning import tune_for_server  # noqa: E402
+
+tune_for_server()
