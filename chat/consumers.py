@@ -5,6 +5,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db import connection
 from django.http import Http404
 
 from chat import events, presence, selectors, services
+from chat.models import Conversation
 from chat.permissions import access_conversation
 from network.realtime import group_stream
 from network.ws_auth import still_authenticated
@@ -50,8 +52,19 @@ def _is_id(value) -> bool:
 
 
 def _send_message(user, *, conversation_id, **fields) -> dict:
-    conversation = access_conversation(user, conversation_id)
-    message, _created = services.send_message(author=user, conversation=conversation, **fields)
+    # send_message refuses whoever may not write here, and those who may are the members,
+    # who see it: the row is read bare, and only a refusal asks whether the sender could see
+    # the conversation at all (an outsider learns nothing of it, not even that it exists).
+    conversation = (Conversation.objects.select_related("group")
+                    .filter(id=conversation_id).first())
+    if conversation is None:
+        raise Http404("No such conversation.")
+    try:
+        message, _created = services.send_message(author=user, conversation=conversation,
+                                                  **fields)
+    except PermissionDenied:
+        access_conversation(user, conversation_id)
+        raise
     return events.message_payload(message)
 
 
@@ -72,6 +85,21 @@ def _first_error(error: ValidationError) -> tuple[str | None, str]:
 
 
 class RelaisConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        """Run the handler of a frame or a channel-layer event.
+
+        channels' own dispatch first closes stale database connections through the one
+        thread-sensitive executor of the process, before every handler: a group event
+        reaching 500 sockets queued 500 hops through that single thread, and deliveries
+        waited for them (bench/chat.py). This consumer never touches the database on the
+        event loop: every call goes through ``_db``, whose thread closes stale connections
+        before and after it runs.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
