@@ -2,7 +2,7 @@
 
 A channel's messages belong to its group; a direct conversation's have no group, and their
 audience (``conversation:<id>``) lists its people. Deleted messages are not findable. Used by
-chat.services on commit and by search_reindex.
+chat.services (through chat.tasks) and by search_reindex.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import groupby
 
+from django.db import transaction
 from django.urls import reverse
 
 from chat.models import Conversation, Message, Participant
@@ -38,15 +39,29 @@ def message_document(message: Message, conversation: Conversation) -> Document:
 
 
 def index_message(message: Message) -> None:
-    """Index a message as committed (a message deleted meanwhile is not indexed)."""
-    message_id = message.id
+    """Index a message through a task enqueued in the caller's transaction.
 
-    def committed() -> Document | None:
-        found = (Message.objects.select_related("conversation")
-                 .filter(id=message_id, deleted_at__isnull=True).first())
-        return message_document(found, found.conversation) if found else None
+    Not on commit in the sending process: a message's readers are told first, and the index
+    entry (a second transaction, its commit and the text's parsing) was a third of a send's
+    time there, competing with the delivery to sockets for the process (bench/chat.py). The
+    task row commits with the message, so a crash right after cannot leave it unindexed; the
+    task worker writes the entry within its polling interval.
+    """
+    from chat.tasks import index_message as index_task
 
-    search.index_later(committed)
+    index_task.enqueue(message.id)
+
+
+def index_now(message_id: int) -> None:
+    """The message's entry as committed. Its row is locked while the entry is written, so a
+    deletion committing meanwhile waits and then removes the entry, never the reverse."""
+    with transaction.atomic():
+        found = (Message.objects.select_for_update(of=("self",)).select_related("conversation")
+                 .filter(id=message_id).first())
+        if found is None or found.is_deleted:
+            search.unindex("message", [message_id])
+        else:
+            search.index_many([message_document(found, found.conversation)])
 
 
 def unindex_message(message_id: int) -> None:

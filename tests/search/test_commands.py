@@ -31,12 +31,15 @@ def reindex(*args, stderr=None):
 
 @pytest.fixture
 def content(user, other_user, group):
-    """Content made without committing: nothing of it is in the index yet."""
+    """Content whose index entries are all gone, as after restoring a database without the
+    index: made without committing, and the message's entry (its task runs at once in
+    tests) dropped."""
     post = feed_services.create_post(author=user, group=group, body="Protocole sepsis")
     comment = feed_services.add_comment(author=user, post=post, body="Sepsis: lu")
     conversation, _ = chat_services.start_direct(user=user, user_ids=[other_user.id])
     message, _ = chat_services.send_message(author=user, conversation=conversation,
                                             body="Sepsis au box 2")
+    Entry.objects.all().delete()
     return {"post": post, "comment": comment, "message": message,
             "conversation": conversation}
 

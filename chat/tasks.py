@@ -1,0 +1,12 @@
+"""Background work of chat."""
+
+from django_tasks import task
+
+
+@task()
+def index_message(message_id: int) -> None:
+    """Write a message's search entry as it is now (or remove it once deleted); safe to run
+    twice, and in any order with the message's later edits and deletion."""
+    from chat.search_index import index_now
+
+    index_now(message_id)
