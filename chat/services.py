@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -180,11 +180,8 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
             and author.is_active):
         permissions.check_can_send(author, conversation)
     client_id = _clean_client_id(client_id)
-    if client_id:
-        existing = Message.objects.filter(conversation=conversation, author=author,
-                                          client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    # A retried client_id is found by the unique constraint (below), not asked first: the
+    # first send of every message would pay a query for the rare retry.
     files = _check_attachments(conversation, attachments)
     body = _clean_body(body, required=not files and forwarded_from is None)
     root = _thread_root(conversation, thread_root_id)
@@ -211,16 +208,25 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
     return message, True
 
 
+def _next_seq(conversation: Conversation, now, *, visible: bool) -> int:
+    """Number the conversation's next message. The UPDATE locks the row until the sender's
+    transaction ends, so each message gets the next number: one total order for every
+    client. One statement with RETURNING (PostgreSQL, SQLite 3.35+), where the ORM would
+    need a locking read and then the update, on the path of every message."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        # The table is the model's own name, quoted: nothing of the request is in the SQL.
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1, last_message_at = %s, "  # noqa: S608
+            "last_visible_seq = CASE WHEN %s THEN last_seq + 1 ELSE last_visible_seq END "
+            "WHERE id = %s RETURNING last_seq", [now, visible, conversation.pk])
+        return cursor.fetchone()[0]
+
+
 def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent,
            files, stored, forwarded_from, checked_by_caller):
     now = timezone.now()
-    # The row lock gives each message the next number: one total order for every client.
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    seq = locked.last_seq + 1
-    visible = root is None or also_in_channel
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_seq=seq, last_message_at=now,
-        **({"last_visible_seq": seq} if visible else {}))
+    seq = _next_seq(conversation, now, visible=root is None or also_in_channel)
     conversation.last_seq, conversation.last_message_at = seq, now
     message = Message.objects.create(conversation=conversation, seq=seq, author=author,
                                      client_id=client_id, body=body, body_html=rendered.html,
@@ -228,7 +234,15 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
                                      urgent=urgent, forwarded_from=forwarded_from,
                                      created=now)
     _attach(message, author, files, stored, checked_by_caller)
-    _mark_read(author, conversation, seq)
+    if not files:
+        # Known to have no files: the events built from it below need not ask.
+        message._prefetched_objects_cache = {"attachments": MessageAttachment.objects.none()}
+    # The sender has read their own message. Its seq is the conversation's newest (the row
+    # lock is held), so the pointer can only move forward: one upsert, whatever was there.
+    ReadState.objects.bulk_create(
+        [ReadState(conversation=conversation, user=author, last_read_seq=seq, updated=now)],
+        update_conflicts=True, unique_fields=["conversation", "user"],
+        update_fields=["last_read_seq", "updated"])
     if root is not None:
         Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1,
                                                   last_reply_at=now)
@@ -297,6 +311,8 @@ def _target(message: Message) -> notifications.Target:
 
 def _notify_about(message: Message, root: Message | None, mentioned: list[int]) -> None:
     conversation = message.conversation
+    if not mentioned and root is None and conversation.is_channel:
+        return  # a plain message in a channel notifies no one: its target is not even built
     target = _target(message)
     if mentioned:
         notifications.notify(mentioned, Notification.Kind.MENTION, target,
@@ -409,12 +425,14 @@ def set_muted(*, user: User, conversation: Conversation, muted: bool) -> bool:
 
 def _mark_read(user: User, conversation: Conversation, seq: int) -> bool:
     """Move the read pointer forward only (an old tab never moves it back)."""
-    state, created = ReadState.objects.get_or_create(conversation=conversation, user=user,
-                                                     defaults={"last_read_seq": seq})
-    if created:
+    # Usually the pointer exists and is behind: one statement moves it.
+    if ReadState.objects.filter(conversation=conversation, user=user,
+                                last_read_seq__lt=seq).update(last_read_seq=seq,
+                                                              updated=timezone.now()):
         return True
-    return bool(ReadState.objects.filter(pk=state.pk, last_read_seq__lt=seq)
-                .update(last_read_seq=seq, updated=timezone.now()))
+    _state, created = ReadState.objects.get_or_create(conversation=conversation, user=user,
+                                                      defaults={"last_read_seq": seq})
+    return created
 
 
 def mark_read(*, user: User, conversation: Conversation, message_id: int | None = None) -> int:

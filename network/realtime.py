@@ -69,9 +69,15 @@ def send_events_on_commit(events: list[tuple[str, dict]]) -> None:
 def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
     from network.models import Event
 
-    # PostgreSQL and SQLite (3.35+) both return the ids of bulk-inserted rows.
-    stored = Event.objects.bulk_create(
-        [Event(stream=stream, type=event_type, data=data) for stream, event_type, data in rows])
+    events = [Event(stream=stream, type=event_type, data=data) for stream, event_type, data in rows]
+    if len(events) == 1:
+        # One event (a chat message's): a plain INSERT, where bulk_create would wrap it in a
+        # transaction of its own, two more round trips on the path of every message.
+        events[0].save(force_insert=True)
+        stored = events
+    else:
+        # PostgreSQL and SQLite (3.35+) both return the ids of bulk-inserted rows.
+        stored = Event.objects.bulk_create(events)
     if stored[0].id // PRUNE_EVERY != stored[-1].id // PRUNE_EVERY:
         from network.tasks import prune_events as prune_task
 

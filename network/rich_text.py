@@ -10,6 +10,7 @@ from __future__ import annotations
 import html as html_entities
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 import markdown
@@ -92,6 +93,25 @@ def _resolve_mentions(source: str, mentionable: QuerySet | None):
     return found
 
 
+_converters = threading.local()
+CONVERTER_OPTIONS = {
+    "rich": {"extensions": ["sane_lists", "fenced_code", "tables", "nl2br"],
+             "output_format": "html"},
+    "plain": {},
+}
+
+
+def _converter(kind: str) -> markdown.Markdown:
+    """A Markdown converter of this thread, reset for a new text. Building one loads its
+    extensions (about half of a short message's rendering time); one instance may not
+    convert two texts at once, hence one per thread."""
+    converter = getattr(_converters, kind, None)
+    if converter is None:
+        converter = markdown.Markdown(**CONVERTER_OPTIONS[kind])
+        setattr(_converters, kind, converter)
+    return converter.reset()
+
+
 def _link_bare_urls(source: str) -> str:
     return BARE_URL.sub(r"<\1>", source)
 
@@ -111,9 +131,7 @@ def render(source: str, *, mentionable: QuerySet | None = None) -> Rendered:
         )
         last = end
     pieces.append(source[last:])
-    html = markdown.markdown(_link_bare_urls("".join(pieces)),
-                             extensions=["sane_lists", "fenced_code", "tables", "nl2br"],
-                             output_format="html")
+    html = _converter("rich").convert(_link_bare_urls("".join(pieces)))
     html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow")
     for placeholder, link in links.items():
@@ -124,6 +142,6 @@ def render(source: str, *, mentionable: QuerySet | None = None) -> Rendered:
 
 def plain_excerpt(source: str, length: int = 140) -> str:
     """A one-line excerpt of Markdown ``source`` for notifications and titles."""
-    text = html_entities.unescape(nh3.clean(markdown.markdown(source), tags=set()))
+    text = html_entities.unescape(nh3.clean(_converter("plain").convert(source), tags=set()))
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

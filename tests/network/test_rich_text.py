@@ -142,3 +142,13 @@ def test_an_email_address_is_not_a_mention(people):
 def test_display_names_are_escaped_in_the_link(people):
     rendered = render("Bravo @Jean-Pierre O'Neil", everyone())
     assert ">@Jean-Pierre O&#x27;Neil</a>" in rendered.html
+
+
+def test_a_text_never_sees_what_an_earlier_one_defined():
+    # Converters are reused (one per thread): each text starts from nothing.
+    first = render("Voir [le protocole][p].\n\n"
+                   "[p]: https://intranet.example/sepsis\n\n```\ncode\n```")
+    assert 'href="https://intranet.example/sepsis"' in first.html
+    second = render("Voir [le protocole][p].")
+    assert "intranet.example" not in second.html and "[le protocole][p]" in second.html
+    assert "<code>" not in second.html
