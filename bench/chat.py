@@ -72,7 +72,8 @@ sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get("BENCH_CHAT_DATABASE_URL",
                               "postgres://postgres@127.0.0.1:5432/relais_bench_chat")
 REDIS_URL = os.environ.get("BENCH_CHAT_REDIS_URL", "redis://127.0.0.1:6379/6")
-SERVER_ENV = {"DJANGO_SETTINGS_MODULE": "network.settings", "DEBUG": "true", "HTTPS": "false",
+SERVER_ENV = {"DJANGO_SETTINGS_MODULE": "network.settings", "DEBUG": "false", "HTTPS": "false",
+              "SECRET_KEY": uuid.uuid4().hex * 2, "STATIC_MANIFEST": "false",
               "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL}
 
 CHANNELS, CHANNELS_PER_PERSON = 50, 3
@@ -239,12 +240,16 @@ def clean_up_runs() -> None:
     """Remove what a run leaves (messages, events, presence, tokens, layer state): the
     database and the Redis database are the benchmark's own."""
     from django.db import connection
+    from django_tasks_db.models import DBTaskResult
 
     from accounts.models import ApiToken
     from chat.models import LastSeen, Message, Presence, ReadState
     from network.models import Event
+    from search.models import Entry
 
     Message.objects.all().delete()
+    Entry.objects.filter(kind="message").delete()
+    DBTaskResult.objects.all().delete()
     for model in (ReadState, Presence, LastSeen, Event):
         model.objects.all().delete()
     ApiToken.objects.filter(name=TOKEN_NAME).delete()
@@ -323,6 +328,25 @@ def wait_listening(server: Server, timeout: float = 60) -> None:
     raise RuntimeError(f"{server.name} is not listening after {timeout:.0f} s")
 
 
+def wait_indexed(timeout: float = 30) -> int:
+    """How many of the run's messages the worker has not indexed ``timeout`` s after the
+    load (0: it kept up)."""
+    from django.db import connection
+
+    from chat.models import Message
+    from search.models import Entry
+
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = set(Message.objects.values_list("id", flat=True))
+        indexed = set(Entry.objects.filter(kind="message", object_id__in=ids)
+                      .values_list("object_id", flat=True))
+        connection.close()
+        if ids <= indexed or time.monotonic() > deadline:
+            return len(ids - indexed)
+        time.sleep(0.5)
+
+
 def start_relais(workdir: Path) -> list[Server]:
     servers = []
     for number in (1, 2):
@@ -332,6 +356,13 @@ def start_relais(workdir: Path) -> list[Server]:
         servers.append(start_server(f"daphne-{number}", command, port,
                                     {**os.environ, **SERVER_ENV}, workdir))
     return servers
+
+
+def start_worker(workdir: Path) -> Server:
+    """The task worker production runs beside Daphne: it writes the messages' search
+    entries (chat.tasks.index_message) while the load runs, on the same cores."""
+    command = [sys.executable, "manage.py", "db_worker", "--interval", "0.5", "--no-reload"]
+    return start_server("worker", command, 0, {**os.environ, **SERVER_ENV}, workdir)
 
 
 def start_reference(workdir: Path, people: list[Person]) -> list[Server]:
@@ -622,6 +653,7 @@ class Result:
     window_frames: Counter = field(default_factory=Counter)
     log_marks: list[int] = field(default_factory=list)  # the logs' sizes when the load began
     closed_before_load: int = 0
+    unindexed: int | None = None  # Relais: messages the task worker had not indexed
 
     @property
     def expected(self) -> int:
@@ -761,6 +793,8 @@ def report_rows(result: Result) -> dict[str, str]:
         "duplicated": f"{recorder.duplicates:,}",
         "to a non-member": f"{recorder.unexpected:,}",
         "send errors": ", ".join(f"{code} {n}" for code, n in recorder.errors.items()) or "0",
+        "not indexed 30 s later": ("-" if result.unindexed is None
+                                   else f"{result.unindexed:,}"),
         "message.sent p50 / p99 ms": (f"{pct(recorder.acks, 0.5):.1f} / "
                                       f"{pct(recorder.acks, 0.99):.1f}"),
         "memory per connection KiB": f"{result.per_connection_kib:.0f}",
@@ -863,8 +897,12 @@ def main() -> int:
     results, findings = [], Counter()
     try:
         if args.only in (None, "relais"):
-            servers = start_relais(workdir)
-            results.append(run_against("Relais", servers, people, args))
+            servers, worker = start_relais(workdir), start_worker(workdir)
+            try:
+                results.append(run_against("Relais", servers, people, args))
+                results[-1].unindexed = wait_indexed()
+            finally:
+                worker.stop()
             findings = log_findings(servers, results[-1].log_marks)
             args.keep_logs = args.keep_logs or any(
                 count for finding, count in findings.items() if "crash" in finding)
@@ -883,6 +921,12 @@ def main() -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     met = print_report(results, args)
+    if os.environ.get("BENCH_CHAT_DUMP"):
+        # For a closer look: every delivery as (seconds into the load, latency in ms).
+        Path(os.environ["BENCH_CHAT_DUMP"]).write_text(json.dumps({
+            result.name: [(round(sent_at - result.started, 3), round(latency * 1000, 2))
+                          for sent_at, latency in result.recorder.deliveries]
+            for result in results}))
     logged = {finding: count for finding, count in findings.items() if count}
     if logged:
         print("\nDaphne's logs")
