@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import OrderedDict
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -45,6 +46,21 @@ def _db(function):
     time) keeps the single thread.
     """
     return database_sync_to_async(function, thread_sensitive=connection.vendor == "sqlite")
+
+
+# The frames of the latest stored events, by id: an event reaches every socket of a process
+# in its group (a channel's message, 30 to 500 sockets), and is encoded once for all of them.
+_frames: OrderedDict[int, str] = OrderedDict()
+FRAMES_KEPT = 256
+
+
+def _encoded(event: dict) -> str:
+    frame = _frames.get(event["id"])
+    if frame is None:
+        frame = _frames[event["id"]] = json.dumps(event)
+        if len(_frames) > FRAMES_KEPT:
+            _frames.popitem(last=False)
+    return frame
 
 
 def _is_id(value) -> bool:
@@ -310,7 +326,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         # A stream just left may still have events queued for this socket: dropped.
         if event["stream"] not in self.streams:
             return
-        await self.send_json(event)
+        await self.send(text_data=_encoded(event))
 
     async def relais_ephemeral(self, message):
         if message.get("sender") == self.channel_name or not await self.still_allowed():

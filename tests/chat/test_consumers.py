@@ -8,6 +8,7 @@ before the marker has arrived when the marker does (``frames_until_marker``).
 
 import asyncio
 import itertools
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -782,3 +783,14 @@ async def test_typing_is_sent_at_most_once_per_interval(user, other_user, privat
     assert [f["type"] for f in chat_frames(frames, channel)] == ["typing.started"]
     for socket in (typist, other_tab, member):
         await socket.disconnect()
+
+
+def test_an_event_is_encoded_once_for_every_socket_of_the_process():
+    event = {"id": 10**12, "type": "message.created", "stream": "group.1", "data": {"a": "é"}}
+    first = consumers._encoded(event)
+    assert json.loads(first) == event
+    assert consumers._encoded(dict(event)) is first  # another socket's copy: the same frame
+    for number in range(consumers.FRAMES_KEPT):
+        consumers._encoded({**event, "id": 10**12 + 1 + number})
+    assert 10**12 not in consumers._frames  # only the latest are kept
+    assert len(consumers._frames) == consumers.FRAMES_KEPT
