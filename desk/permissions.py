@@ -76,6 +76,13 @@ def access_ticket(user, desk: Desk | None, number_or_id, *, by_id: bool = False)
     return ticket
 
 
+def opens_request_files(user, ticket: Ticket) -> bool:
+    """The requester opens the files of their own request through the ticket, even from
+    outside a members-only desk's group ("me too" people do not: an HR request's files are
+    the requester's). Everyone else opens them in the library, whose rules apply."""
+    return _active(user) and ticket.requester_id == user.id
+
+
 def is_agent(user, desk: Desk) -> bool:
     """The desk's agents, while they are still members of its group, and its admins."""
     if not _active(user):

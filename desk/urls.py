@@ -14,6 +14,8 @@ urlpatterns = [
     path("<slug:slug>/new/", views.new_request, name="new_request"),
     path("<slug:slug>/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("<slug:slug>/tickets/<int:number>/", views_ticket.ticket, name="ticket"),
+    path("<slug:slug>/tickets/<int:number>/files/<int:document_id>/", views_ticket.ticket_file,
+         name="ticket_file"),
     path("<slug:slug>/tickets/<int:number>/update/", views_ticket.ticket_update, name="ticket_update"),
     path("<slug:slug>/tickets/<int:number>/comment/", views_ticket.ticket_comment,
          name="ticket_comment"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from chat import permissions as chat_permissions
 from chat import selectors as chat_selectors
 from desk import permissions, selectors, services
 from desk.models import Priority, Ticket, TicketChange
+from documents import downloads
 from network.ids import parse_id
 
 QUICK_ACTIONS = {
@@ -63,16 +65,32 @@ def _history(ticket: Ticket, categories: dict[str, str]) -> list[dict]:
              "old": label(c.field, c.old), "new": label(c.field, c.new)} for c in changes]
 
 
-def _answers(ticket: Ticket, attachments: list) -> list[dict]:
+def _answers(ticket: Ticket, files: list[dict]) -> list[dict]:
     """The form's answers; a file answer links to the file attached to the ticket's message
     when the viewer may open it."""
-    by_name = {a.document.name: a.document for a in attachments}
+    by_name = {file["name"]: file for file in files}
     rows = []
     for answer in ticket.answers:
-        document = by_name.get(answer.get("text")) if answer.get("kind") == "file" else None
+        file = by_name.get(answer.get("text")) if answer.get("kind") == "file" else None
         rows.append({"label": answer.get("label", ""), "kind": answer.get("kind", ""),
-                     "text": answer.get("text", ""), "document": document})
+                     "text": answer.get("text", ""), "file": file})
     return rows
+
+
+def _request_files(ticket: Ticket, attachments: list, *, own_request: bool) -> list[dict]:
+    """The request's files with where this viewer opens them: the library's page for those
+    who see the desk's channel, the ticket's own download for a requester who does not (a
+    private desk's library is closed to them)."""
+    files = []
+    for attachment in attachments:
+        document = attachment.document
+        url = (reverse("desk:ticket_file", args=[ticket.desk.group.slug, ticket.number,
+                                                  document.id])
+               if own_request else reverse("documents:detail", args=[document.id]))
+        files.append({"name": document.name, "url": url,
+                      "size": document.current_version.size,
+                      "content_type": document.current_version.content_type})
+    return files
 
 
 def _page_context(request, ticket: Ticket, **extra) -> dict:
@@ -81,16 +99,19 @@ def _page_context(request, ticket: Ticket, **extra) -> dict:
     conversation_id = ticket.message.conversation_id if ticket.message_id else None
     sees_channel = bool(conversation_id) and chat_permissions.visible_conversations(user).filter(
         id=conversation_id).exists()
+    own_request = not sees_channel and permissions.opens_request_files(user, ticket)
     attachments = (chat_selectors.attachments_of(ticket.message)
-                   if sees_channel and ticket.message_id else [])
+                   if (sees_channel or own_request) and ticket.message_id else [])
+    files = _request_files(ticket, attachments, own_request=own_request)
     categories = list(selectors.categories_of(desk, include_archived=True))
     category_names = {str(c.pk): c.name for c in categories}
     overdue = services.overdue_since(ticket)
     origin_visible = selectors.origin_visible(user, ticket)
     context = {
         "nav": "desks", "desk": desk, "ticket": ticket, "is_agent": agent,
-        "sees_channel": sees_channel, "attachments": attachments,
-        "answers": _answers(ticket, attachments),
+        "sees_channel": sees_channel, "attachments": attachments if sees_channel else [],
+        "own_files": files if own_request else [],
+        "answers": _answers(ticket, files),
         # A ticket made from a message has no answers: the message is the request.
         "request_message": (ticket.message if ticket.message_id and not ticket.answers
                             and ticket.source in (Ticket.Source.MESSAGE, Ticket.Source.CHANNEL)
@@ -140,6 +161,22 @@ def _refused(request, ticket: Ticket, error: ValidationError, **extra):
 def ticket(request, slug, number):
     ticket = _load(request, slug, number)
     return render(request, "desk/ticket.html", _page_context(request, ticket))
+
+
+@login_required
+def ticket_file(request, slug, number, document_id):
+    """A file of the request, for its requester: outside a members-only desk's group, the
+    library's own download refuses them. Nobody else gets a file here that they could not
+    already open in the library."""
+    ticket = _load(request, slug, number)
+    if not permissions.opens_request_files(request.user, ticket):
+        raise Http404("No such file.")
+    wanted = parse_id(document_id)
+    attachments = chat_selectors.attachments_of(ticket.message) if ticket.message_id else []
+    document = next((a.document for a in attachments if a.document_id == wanted), None)
+    if document is None:
+        raise Http404("No such file.")
+    return downloads.file_response(document, document.current_version)
 
 
 def _update_changes(request, ticket: Ticket) -> dict:

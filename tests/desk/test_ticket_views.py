@@ -16,6 +16,7 @@ from desk import services, setup
 from desk.models import MeToo, Ticket, TicketChange
 from groups import services as group_services
 from tests.conftest import client_for, make_user
+from tests.documents.helpers import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,54 @@ def test_requester_outside_a_private_desk_sees_their_ticket_and_replies(member_c
     services.comment(actor=agent, ticket=hr_ticket, body="Looking into it")
     body = page(member_client, hr_ticket)[1]
     assert "<strong>March</strong>" in body and "Looking into it" in body
+
+
+@pytest.fixture
+def hr_ticket_with_file(hr_desk, user):
+    """Camille's HR request with her payslip attached (she is not in the private HR group)."""
+    return services.file_request(
+        requester=user, desk=hr_desk, title="Payslip question",
+        answers=[{"field": 1, "label": "Payslip", "kind": "file",
+                  "value": "Fiche de paie mars.pdf", "text": "Fiche de paie mars.pdf"}],
+        files=[upload("Fiche de paie mars.pdf", pdf_bytes("Mars"))])
+
+
+def test_requester_outside_a_private_desk_opens_the_files_of_their_request(
+        member_client, hr_ticket_with_file):
+    ticket = hr_ticket_with_file
+    document = ticket.message.attachments.get().document
+    file_url = url("ticket_file", ticket, document.id)
+    body = page(member_client, ticket)[1]
+    assert "Fiche de paie mars.pdf" in body and file_url in body
+    response = member_client.get(file_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == pdf_bytes("Mars")
+    assert response["Content-Disposition"].startswith("attachment;")
+    # The library itself stays closed to her.
+    assert member_client.get(reverse("documents:download", args=[document.id])
+                             ).status_code == 404
+
+
+def test_only_the_requester_opens_a_request_file_through_the_ticket(
+        hr_ticket_with_file, other_user, other_client, agent, anonymous_client, outsider,
+        it_desk, user):
+    ticket = hr_ticket_with_file
+    document = ticket.message.attachments.get().document
+    file_url = url("ticket_file", ticket, document.id)
+    services.me_too(user=other_user, ticket=ticket)  # a colleague with the same question
+    assert other_client.get(file_url).status_code == 404
+    assert client_for(outsider).get(file_url).status_code == 404
+    # Agents open it in the library, where its rules apply.
+    assert client_for(agent).get(file_url).status_code == 404
+    assert client_for(agent).get(reverse("documents:download", args=[document.id])
+                                 ).status_code == 200
+    assert anonymous_client.get(file_url).status_code == 302
+    # Only the request's own files: another document's id is not found through it.
+    other = services.file_request(requester=user, desk=it_desk, title="Printer",
+                                  files=[upload("scan.pdf", pdf_bytes("Scan"))])
+    other_document = other.message.attachments.get().document
+    assert client_for(user).get(url("ticket_file", ticket, other_document.id)
+                                ).status_code == 404
 
 
 def test_form_answers_are_shown(member_client, user, it_desk, wifi_form):
