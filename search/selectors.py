@@ -22,6 +22,7 @@ import base64
 import binascii
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -380,39 +381,64 @@ def overview(user, q: str, *, per_kind: int = 3, sort: str = RELEVANCE,
 
 def kind_counts(user, q: str, **filter_values) -> dict[str, int]:
     """How many results of each kind ``q`` finds, whatever kind is chosen."""
-    query = parse_query(q)
-    chosen = filters(**filter_values).without("kinds")
-    if not query or not _active(user):
-        return {}
-    entries = backends.current().matching(_narrowed(visible_entries(user), chosen), query)
-    counts = dict(entries.order_by().values_list("kind").annotate(total=Count("id")))
-    return {kind: counts[kind] for kind in KIND_ORDER if kind in counts}
+    return summary(user, q, **filter_values).counts
 
 
 def facets(user, q: str, **filter_values) -> Facets:
     """The groups and the authors of what ``q`` finds (each counted without its own filter),
     the most frequent first: the choices the results page offers."""
+    return summary(user, q, **filter_values).facets
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int]  # by kind, in Kind order, whatever kind is chosen
+    facets: Facets
+
+
+def summary(user, q: str, **filter_values) -> Summary:
+    """The results page's counts by kind and its group and author facets, from one pass over
+    the matches.
+
+    Each figure ignores its own filter (the counts by kind ignore the chosen kinds, the groups
+    the chosen group, the authors the chosen author) and applies the others. The text is
+    matched once, without those three filters, and counted by kind, group and author; the
+    three figures are sums of those counts. Matching a common word is most of a search's
+    cost: three separate counts matched it three times.
+    """
     query = parse_query(q)
     chosen = filters(**filter_values)
     if not query or not _active(user):
-        return Facets([], [])
-    backend = backends.current()
-    in_groups = (backend.matching(_narrowed(visible_entries(user), chosen.without("group_id")),
-                                  query)
-                 .filter(group__isnull=False).order_by()
-                 .values("group_id", "group__name", "group__slug")
-                 .annotate(total=Count("id")).order_by("-total", "group__name")[:FACET_SIZE])
-    by_authors = (backend.matching(_narrowed(visible_entries(user),
-                                             chosen.without("author_id")), query)
-                  .filter(author__isnull=False).order_by()
-                  .values("author_id", "author__display_name")
-                  .annotate(total=Count("id"))
-                  .order_by("-total", "author__display_name")[:FACET_SIZE])
-    return Facets(
-        groups=[(Ref(row["group_id"], row["group__name"], row["group__slug"]), row["total"])
-                for row in in_groups],
-        authors=[(Ref(row["author_id"], row["author__display_name"]), row["total"])
-                 for row in by_authors])
+        return Summary({}, Facets([], []))
+    broad = chosen.without("kinds").without("group_id").without("author_id")
+    cells = (backends.current().matching(_narrowed(visible_entries(user), broad), query)
+             .order_by().values("kind", "group_id", "group__name", "group__slug", "author_id",
+                                "author__display_name")
+             .annotate(total=Count("id")))
+    kinds, groups, authors = Counter(), Counter(), Counter()
+    group_refs, author_refs = {}, {}
+    for cell in cells:
+        kind_ok = not chosen.kinds or cell["kind"] in chosen.kinds
+        group_ok = chosen.group_id is None or cell["group_id"] == chosen.group_id
+        author_ok = chosen.author_id is None or cell["author_id"] == chosen.author_id
+        if group_ok and author_ok:
+            kinds[cell["kind"]] += cell["total"]
+        if kind_ok and author_ok and cell["group_id"] is not None:
+            groups[cell["group_id"]] += cell["total"]
+            group_refs[cell["group_id"]] = Ref(cell["group_id"], cell["group__name"],
+                                               cell["group__slug"])
+        if kind_ok and group_ok and cell["author_id"] is not None:
+            authors[cell["author_id"]] += cell["total"]
+            author_refs[cell["author_id"]] = Ref(cell["author_id"],
+                                                 cell["author__display_name"])
+
+    def most_frequent(totals: Counter, refs: dict) -> list[tuple[Ref, int]]:
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], refs[item[0]].name))
+        return [(refs[ref_id], total) for ref_id, total in ranked[:FACET_SIZE]]
+
+    return Summary(counts={kind: kinds[kind] for kind in KIND_ORDER if kinds[kind]},
+                   facets=Facets(groups=most_frequent(groups, group_refs),
+                                 authors=most_frequent(authors, author_refs)))
 
 
 def group_to_filter(user, slug: str) -> Group | None:

@@ -81,8 +81,8 @@ def results(request):
     if not query.strip():
         return render(request, "search/results.html", context)
     try:
-        counts = selectors.kind_counts(user, query, **narrowing)
-        facets = selectors.facets(user, query, kinds=[kind] if kind else None, **narrowing)
+        found = selectors.summary(user, query, kinds=[kind] if kind else None, **narrowing)
+        counts, facets = found.counts, found.facets
         if kind:
             page = selectors.search(user, query, kinds=[kind], sort=sort, limit=PAGE_SIZE,
                                     cursor=data["cursor"] or None, **narrowing)

@@ -247,6 +247,27 @@ def test_facets_count_groups_and_authors_of_what_matches(user, other_user, group
                                                                   ("Hugo Bernard", 1)]
 
 
+def test_counts_and_facets_each_ignore_their_own_filter_and_apply_the_others(
+        user, other_user, group, private_group, django_assert_num_queries):
+    for where, who, kind in [(group, user, "post"), (group, user, "post"),
+                             (group, user, "comment"), (group, other_user, "post"),
+                             (private_group, user, "post"), (private_group, user, "comment"),
+                             (private_group, other_user, "comment")]:
+        put(kind, group=where, body="Transmission", author=who)
+    put(group=group, body="Sans rapport", author=user)
+    with django_assert_num_queries(2):  # the reader's scope, then one pass over the matches
+        found = selectors.summary(user, "transmission", kinds=["post"], group=group,
+                                  author=user.id)
+    # By kind: Camille's in Cardiologie, whatever the kind.
+    assert found.counts == {"post": 2, "comment": 1}
+    # By group: Camille's posts, whatever the group.
+    assert [(ref.name, n) for ref, n in found.facets.groups] == [("Cardiologie", 2),
+                                                                ("Cadres de santé", 1)]
+    # By author: posts in Cardiologie, whoever wrote them.
+    assert [(ref.name, n) for ref, n in found.facets.authors] == [("Camille Martin", 2),
+                                                                 ("Hugo Bernard", 1)]
+
+
 def test_a_hit_deep_in_a_long_document_is_in_its_snippet(user, group):
     filler = "Le service organise la semaine et les équipes se relaient. " * 200
     put("document", group=group, title="Procédure", body=filler + "Surveiller l'Hygiène "
