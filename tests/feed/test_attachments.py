@@ -8,6 +8,7 @@ import types
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -16,6 +17,7 @@ from django.urls import reverse
 from documents import selectors as document_selectors
 from documents import services as documents
 from documents.models import Document, Folder
+from feed import search_index as feed_search_index
 from feed import services
 from feed.models import Attachment, Post
 from groups import services as group_services
@@ -113,7 +115,7 @@ def test_the_post_and_its_files_are_one_transaction(user, group, settings, monke
     def fail(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.search_index, "index_post", fail)
+    monkeypatch.setattr(feed_search_index, "index_post", fail)
     with pytest.raises(RuntimeError):
         attached_post(user, group, upload("rota.pdf", pdf_bytes()))
     assert not Post.objects.exists() and not Document.objects.exists()
@@ -135,7 +137,7 @@ def test_an_organisation_admin_attaches_files_in_any_group(staff_user, private_g
 
 def test_nothing_is_attached_in_an_archived_group(user, private_group):
     group_services.set_archived(actor=user, group=private_group, archived=True)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         attached_post(user, private_group, upload("rota.pdf", pdf_bytes()))
     assert not Document.objects.exists()
 
@@ -228,7 +230,7 @@ def test_a_member_who_may_not_delete_the_post_leaves_its_files_alone(protocol, u
                                                                      private_group):
     other = make_user("lea.petit@hopital.example", "Léa Petit", language="en")
     group_services.add_member(actor=user, group=private_group, user=other)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.delete_post(actor=other, post=protocol)
     assert not Document.objects.filter(trashed_at__isnull=False).exists()
 

@@ -325,7 +325,8 @@ def test_files_are_removed_from_storage_when_creation_fails(user, group, setting
     def fail(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_record_mentions", fail)
+    # Patched where create_post looks it up: feed.services re-exports only public names.
+    monkeypatch.setattr("feed.services.posts._record_mentions", fail)
     with pytest.raises(RuntimeError):
         services.create_post(author=user, group=group, body="Files",
                              attachments=[png("a.png"), SimpleUploadedFile("b.txt", b"rota")])
