@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from chat import selectors as chat_selectors
@@ -22,14 +32,16 @@ from desk.models import (
 )
 from desk.permissions import is_agent, visible_desks, visible_tickets
 from desk.service_hours import Hours
-from groups.selectors import users_who_can_see
+from groups.selectors import users_who_can_see, visible_groups
 
 
 def desks_for(user) -> QuerySet[Desk]:
-    """The desks ``user`` may see, with their open tickets counted and whether they answer
-    there."""
+    """The desks ``user`` may see, with whether they answer there and, for the desks whose
+    group they see, their open tickets counted (a private desk open to all staff says how
+    busy it is to its own group only)."""
     return (visible_desks(user).select_related("group")
-            .annotate(open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES),
+            .annotate(group_visible=Exists(visible_groups(user).filter(id=OuterRef("group_id"))),
+                      open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES),
                                        distinct=True),
                       agent_role=Count("agents", filter=Q(agents__user=user), distinct=True))
             .order_by("group__name"))

@@ -68,6 +68,16 @@ def test_index_for_staff_offers_new_request_without_agent_badge(member_client, i
     assert ">Agent<" not in page
 
 
+def test_index_counts_a_private_desks_open_tickets_for_its_group_only(member_client, hr_desk,
+                                                                      other_user, agent):
+    for title in ("Payslip question", "Leave balance"):
+        file(other_user, hr_desk, title)
+    page = member_client.get(reverse("desk:index")).content.decode()
+    assert "Ressources humaines" in page  # open to every staff member for requests
+    assert "open tickets" not in page  # but how busy it is stays within its group
+    assert "2 open tickets" in client_for(agent).get(reverse("desk:index")).content.decode()
+
+
 def test_index_hides_members_only_desks_from_outsiders(member_client, members_only_hr, it_desk):
     page = member_client.get(reverse("desk:index")).content.decode()
     assert "Ressources humaines" not in page
