@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -56,6 +58,21 @@ def version_of(document: Document, number: int | None) -> DocumentVersion | None
     if number is None:
         return document.current_version
     return document.versions.filter(number=number).first()
+
+
+def attached_to(user, document: Document) -> list[dict]:
+    """The posts and messages ``document`` is attached to that ``user`` may see, oldest first:
+    ``[{"label", "url", "created"}]``. Each module of settings.RELAIS_DOCUMENT_ATTACHMENT_SOURCES
+    (feed, chat: they build on documents, which imports neither) offers ``attached_to(user,
+    document)`` with its own visibility rules, in a number of queries that does not grow with
+    the attachments."""
+    links = []
+    for path in settings.RELAIS_DOCUMENT_ATTACHMENT_SOURCES:
+        source = import_module(path)
+        if not hasattr(source, "attached_to"):
+            raise ImproperlyConfigured(f"document attachment source {path} has no attached_to")
+        links.extend(source.attached_to(user, document))
+    return sorted(links, key=lambda link: link["created"])
 
 
 def breadcrumbs(folder: Folder | None) -> list[Folder]:

@@ -137,6 +137,7 @@ def _detail_context(request, document: Document, **forms) -> dict:
         "document": document, "version": version, "group": document.group,
         "path": selectors.breadcrumbs(document.folder), "nav": "documents",
         "versions": selectors.versions_of(document), "preview": previews.preview(version),
+        "attached_to": selectors.attached_to(request.user, document),
         "can_inline": downloads.can_show_inline(version), "can_change": can_change,
         "limits": upload_limits(), "trash_days": selectors.trash_days(),
         "form": forms.get("form") or DocumentForm(initial={

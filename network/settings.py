@@ -274,6 +274,9 @@ RELAIS_SEARCH_SOURCES = ["accounts.search_index", "groups.search_index", "feed.s
 # Modules that add items to a chat message's menu and badges beside it (chat/templatetags/
 # chat_tags.py), so that chat imports none of the apps built on it.
 RELAIS_MESSAGE_MENU_EXTENSIONS = ["desk.chat_extension"]
+# Modules that name the posts and messages a document is attached to, for its page
+# (documents/selectors.py, attached_to), so that documents imports none of the apps built on it.
+RELAIS_DOCUMENT_ATTACHMENT_SOURCES = ["feed.document_links", "chat.document_links"]
 # How long before an acknowledgement deadline those who have not acknowledged are notified.
 RELAIS_ACK_DUE_NOTICE_HOURS = env_int("RELAIS_ACK_DUE_NOTICE_HOURS", 24)
 if RELAIS_ACK_DUE_NOTICE_HOURS < 0:
