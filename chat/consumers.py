@@ -123,6 +123,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.checked_at, self.revoked = time.monotonic(), False
+        self.recheck_task: asyncio.Task | None = None
         self.typing_access: dict[int, tuple[float, list[str] | None]] = {}
         self.presence_heard: dict[int, tuple] = {}
         self.status = presence.ONLINE
@@ -137,19 +138,35 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         self.presence_task = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
-        task = getattr(self, "presence_task", None)
-        if task is not None:
-            task.cancel()
+        for task in (getattr(self, "presence_task", None), getattr(self, "recheck_task", None)):
+            if task is not None:
+                task.cancel()
         if hasattr(self, "user"):
             await self.update_presence(presence.closed)
         for stream in getattr(self, "streams", ()):
             await self.channel_layer.group_discard(stream, self.channel_name)
 
-    async def still_allowed(self) -> bool:
+    async def still_allowed(self, *, wait: bool = True) -> bool:
+        """False once the socket's credentials are gone (signed out, token revoked, password
+        changed, account deactivated); they are read again once RECHECK_SECONDS have passed.
+
+        ``wait=False``, for events on their way to the client: a due re-check runs beside the
+        delivery, not before it, and closes the socket if it finds the credentials gone. A
+        thousand sockets opened within seconds otherwise re-checked together, on the delivery
+        path, every minute (bench/chat.py). The heartbeat re-checks before they fall due, so
+        this is rare; a frame from the client always waits for a due check.
+        """
         if self.revoked:
             return False
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
+        if wait:
+            return await self.recheck()
+        if self.recheck_task is None or self.recheck_task.done():
+            self.recheck_task = asyncio.create_task(self.recheck())
+        return True
+
+    async def recheck(self) -> bool:
         if not await _db(still_authenticated)(self.scope):
             self.revoked = True
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -301,7 +318,10 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(presence.HEARTBEAT_SECONDS)
             try:
-                if not await self.still_allowed():
+                # Credentials are read again here, before they fall due, off the delivery path.
+                due_in = RECHECK_SECONDS - (time.monotonic() - self.checked_at)
+                if self.revoked or (due_in < presence.HEARTBEAT_SECONDS
+                                    and not await self.recheck()):
                     return
                 await self.update_presence(presence.heartbeat, status=self.status)
                 if time.monotonic() >= _next_sweep:
@@ -317,7 +337,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
     # --- events from the channel layer ---------------------------------------------------
 
     async def relais_event(self, message):
-        if not await self.still_allowed():
+        if not await self.still_allowed(wait=False):
             return
         event = message["event"]
         if event["type"] in GROUP_EVENTS:
@@ -329,7 +349,8 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         await self.send(text_data=_encoded(event))
 
     async def relais_ephemeral(self, message):
-        if message.get("sender") == self.channel_name or not await self.still_allowed():
+        if message.get("sender") == self.channel_name or not await self.still_allowed(
+                wait=False):
             return
         frame = message["event"]
         if frame["stream"] not in self.streams:

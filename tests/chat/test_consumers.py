@@ -9,6 +9,7 @@ before the marker has arrived when the marker does (``frames_until_marker``).
 import asyncio
 import itertools
 import json
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -175,8 +176,14 @@ async def test_inactive_users_are_refused_by_session_and_by_token(other_user):
 
 
 async def expect_closed_for_lost_credentials(socket, person):
+    """An event starts the due re-check without waiting for it (it may still be delivered):
+    the socket closes right after."""
     await send_event(user_stream(person.id), {"type": "test.personal"})
-    assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+    output = await socket.receive_output(timeout=3)
+    if output.get("type") == "websocket.send":
+        assert json.loads(output["text"])["type"] == "test.personal"
+        output = await socket.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": 4401}
 
 
 async def test_an_open_socket_closes_once_its_session_ends(user, monkeypatch):
@@ -210,6 +217,42 @@ async def test_an_open_socket_closes_once_its_token_is_revoked(user, monkeypatch
     await sync_to_async(account_services.revoke_api_token)(user=user, token_id=token.pk)
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_socket_with_a_revoked_token_closes_at_its_heartbeat_without_a_frame(
+        user, monkeypatch):
+    # Credentials are read again by the heartbeat before they fall due, off the delivery
+    # path: nothing needs to come or go for the socket to close.
+    monkeypatch.setattr(consumers.presence, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.3)
+    token, secret = await sync_to_async(account_services.create_api_token)(user=user, name="bot")
+    socket, connected = await connect([(b"authorization", f"Bearer {secret}".encode())])
+    assert connected and (await socket.receive_json_from())["type"] == "session.ready"
+    await sync_to_async(account_services.revoke_api_token)(user=user, token_id=token.pk)
+    output = await socket.receive_output(timeout=3)
+    while output.get("type") == "websocket.send":  # presence frames, if any
+        output = await socket.receive_output(timeout=3)
+    assert output == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_due_recheck_never_holds_up_an_event(user, monkeypatch):
+    checks = []
+
+    def slow_check(scope):
+        checks.append(scope["user"].id)
+        time.sleep(1.5)  # a database that answers slowly
+        return True
+
+    socket = await connect_as(user)
+    monkeypatch.setattr(consumers, "still_authenticated", slow_check)
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    started = asyncio.get_running_loop().time()
+    await send_event(user_stream(user.id), {"type": "test.personal"})
+    assert (await next_of_type(socket, "test.personal"))["stream"] == f"user.{user.id}"
+    assert asyncio.get_running_loop().time() - started < 1.0  # delivered before the check ends
+    await asyncio.sleep(1.6)
+    assert checks == [user.id]  # and the check did run
+    await socket.disconnect()
 
 
 async def test_an_open_socket_closes_once_its_account_is_deactivated(user, monkeypatch):
