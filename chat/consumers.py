@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import random
 import time
 from collections import OrderedDict
 
@@ -313,14 +314,20 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
 
     async def keep_presence(self):
         """While the socket is open: refresh its row, recheck its credentials, and now and
-        then sweep the rows of processes that died."""
+        then sweep the rows of processes that died.
+
+        The first beat comes at a random moment of the first interval: sockets opened
+        together (every tab reconnecting after a restart) would otherwise beat together,
+        hundreds of database writes at once every interval, and the messages sent meanwhile
+        waited behind them (bench/chat.py)."""
         global _next_sweep
+        interval = presence.HEARTBEAT_SECONDS
+        await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 (spreading, not secrets)
         while True:
-            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
             try:
                 # Credentials are read again here, before they fall due, off the delivery path.
                 due_in = RECHECK_SECONDS - (time.monotonic() - self.checked_at)
-                if self.revoked or (due_in < presence.HEARTBEAT_SECONDS
+                if self.revoked or (due_in < interval
                                     and not await self.recheck()):
                     return
                 await self.update_presence(presence.heartbeat, status=self.status)
@@ -333,6 +340,7 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
                 raise
             except Exception:
                 logger.exception("presence heartbeat failed")
+            await asyncio.sleep(interval)
 
     # --- events from the channel layer ---------------------------------------------------
 
