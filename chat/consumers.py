@@ -316,13 +316,14 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         """While the socket is open: refresh its row, recheck its credentials, and now and
         then sweep the rows of processes that died.
 
-        The first beat comes at a random moment of the first interval: sockets opened
-        together (every tab reconnecting after a restart) would otherwise beat together,
-        hundreds of database writes at once every interval, and the messages sent meanwhile
-        waited behind them (bench/chat.py)."""
+        The first beat comes at a random moment of the second half of the first interval:
+        sockets opened together (every tab reconnecting after a restart) would otherwise beat
+        together, hundreds of database writes at once every interval, and the messages sent
+        meanwhile waited behind them (bench/chat.py). Never in the first half: the row was
+        just written."""
         global _next_sweep
         interval = presence.HEARTBEAT_SECONDS
-        await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 (spreading, not secrets)
+        await asyncio.sleep(random.uniform(interval / 2, interval))  # noqa: S311 (spreading)
         while True:
             try:
                 # Credentials are read again here, before they fall due, off the delivery path.

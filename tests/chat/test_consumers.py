@@ -251,7 +251,8 @@ async def test_a_due_recheck_never_holds_up_an_event(user, monkeypatch):
     assert (await next_of_type(socket, "test.personal"))["stream"] == f"user.{user.id}"
     assert asyncio.get_running_loop().time() - started < 1.0  # delivered before the check ends
     await asyncio.sleep(1.6)
-    assert checks == [user.id]  # and the check did run
+    # The check did run (again, maybe, if the socket's first heartbeat came meanwhile).
+    assert checks and set(checks) == {user.id}
     await socket.disconnect()
 
 
