@@ -144,7 +144,15 @@ def mention_candidates(request, pk):
 @login_required
 def conversation(request, pk):
     conversation = permissions.access_conversation(request.user, pk)
-    around = parse_id(request.GET.get("message"))
+    around, thread_id = parse_id(request.GET.get("message")), parse_id(request.GET.get("thread"))
+    if around and thread_id is None:
+        # A link to a reply shown only in its thread (a notification's, a search result's):
+        # the conversation opens around its root, with the thread beside it.
+        root_id = (conversation.messages.filter(id=around, thread_root__isnull=False,
+                                                also_in_channel=False)
+                   .values_list("thread_root_id", flat=True).first())
+        if root_id:
+            around, thread_id = root_id, around
     window = selectors.history(conversation, around=around, limit=HISTORY_PAGE) if around \
         else selectors.history(conversation, limit=HISTORY_PAGE)
     read_state = conversation.read_states.filter(user=request.user).first()
@@ -162,7 +170,7 @@ def conversation(request, pk):
         "people_count": selectors.people_in(conversation).count(),
         "muted": selectors.is_muted(request.user, conversation),
         "off_duty": selectors.unavailable_people(conversation, request.user),
-        "thread": _thread_context(request.user, conversation, parse_id(request.GET.get("thread"))),
+        "thread": _thread_context(request.user, conversation, thread_id),
         "current_id": conversation.id,
     })
     return render(request, "chat/conversation.html", context)

@@ -168,6 +168,17 @@ def test_conversation_page_opens_a_thread_from_its_link(member_client, user, cha
     assert "Réponse dans le fil" in body
 
 
+def test_a_link_to_a_thread_only_reply_opens_its_thread(member_client, user, channel):
+    root = send(user, channel, "Racine")
+    for i in range(60):  # the root is far from the end of the conversation
+        send(user, channel, f"plus tard {i}")
+    reply = send(user, channel, "Réponse dans le fil", thread_root_id=root.id)
+    body = member_client.get(url("conversation", channel.id) + f"?message={reply.id}"
+                             ).content.decode()
+    assert "thread-open" in body and "Réponse dans le fil" in body
+    assert "Racine" in body  # the window is around the root
+
+
 def test_history_window_pages_after_a_seq(member_client, user, channel):
     messages = [send(user, channel, f"n°{i}") for i in range(5)]
     body = member_client.get(url("messages", channel.id) + f"?after={messages[2].seq}").content.decode()
