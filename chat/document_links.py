@@ -3,22 +3,11 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from chat import selectors, services
 from chat.models import Message, MessageAttachment
 from chat.permissions import visible_conversations
-
-
-def _url(message: Message) -> str:
-    """A reply shown only in its thread is not in the conversation's window: the link opens
-    the thread beside its root, as a forwarded message's link does (chat/_forwarded.html)."""
-    if message.thread_root_id is None or message.also_in_channel:
-        return services.message_url(message)
-    root = message.thread_root_id
-    return (f"{reverse('chat:conversation', args=[message.conversation_id])}"
-            f"?message={root}&thread={root}#message-{message.id}")
 
 
 def attached_to(user, document) -> list[dict]:
@@ -34,5 +23,5 @@ def attached_to(user, document) -> list[dict]:
              % {"author": message.author.display_name if message.author
                 else _("a former member"),
                 "conversation": selectors.conversation_title(message.conversation, user)},
-             "url": _url(message), "created": message.created}
+             "url": services.message_url(message), "created": message.created}
             for message in messages]
