@@ -21,7 +21,11 @@ from desk.models import Desk, Priority
 from groups.models import Membership
 
 # The queue shows this many tickets at most; narrower filters find the rest.
+# The queue shows this many tickets, and this many more each time an agent asks, up to
+# QUEUE_MOST: each view is a fresh, consistent list (the queue changes under the agents' eyes,
+# so pages by offset would skip or repeat tickets).
 QUEUE_LIMIT = 100
+QUEUE_MOST = 1000
 MY_REQUESTS_LIMIT = 200
 FILTER_KEYS = ("mine", "unassigned", "status", "priority", "category", "overdue", "sort")
 
@@ -79,22 +83,44 @@ def _short_duration(delta) -> str:
 def _queue_context(request, desk: Desk) -> dict:
     categories = list(selectors.categories_of(desk))
     parsed = parse_queue_filters(request.GET, category_ids=[c.id for c in categories])
-    rows = list(selectors.queue(desk, request.user, parsed.filters)[:QUEUE_LIMIT + 1])
+    shown = _shown(request.GET.get("shown"))
+    tickets = selectors.queue(desk, request.user, parsed.filters)
+    rows = list(tickets[:shown + 1])
+    truncated = len(rows) > shown
+    rows = rows[:shown]
     for ticket in rows:
         ticket.overdue_by = services.overdue_since(ticket)
         ticket.overdue_text = _short_duration(ticket.overdue_by) if ticket.overdue_by else ""
     query = _filter_query(request.GET)
+    sized = "&".join(part for part in (query, f"shown={shown}" if shown > QUEUE_LIMIT else "")
+                     if part)
+    more = min(shown + QUEUE_LIMIT, QUEUE_MOST) if truncated and shown < QUEUE_MOST else None
     return {
-        "desk": desk, "group": desk.group, "tickets": rows[:QUEUE_LIMIT],
-        "truncated": len(rows) > QUEUE_LIMIT, "limit": QUEUE_LIMIT,
+        "desk": desk, "group": desk.group, "tickets": rows,
+        "truncated": truncated, "total": tickets.count() if truncated else len(rows),
+        "more_url": (reverse("desk:desk", args=[desk.group.slug]) + "?"
+                     + "&".join(part for part in (query, f"shown={more}") if part)
+                     + "#desk-queue") if more else None,
+        "more_count": more - shown if more else 0,
         "filters": parsed.filters, "filter_problems": parsed.problems,
         "filters_active": parsed.active, "categories": categories,
         "statuses": status_choices(), "priorities": Priority.choices, "sorts": sort_choices(),
         "assignees": _assignees(request.user, desk), "query": query,
         "filter_params": list(QueryDict(query).items()),
+        # The live refresh keeps as many tickets as the agent asked to see.
         "queue_url": reverse("desk:queue", args=[desk.group.slug])
-        + (f"?{query}" if query else ""),
+        + (f"?{sized}" if sized else ""),
     }
+
+
+def _shown(value) -> int:
+    """How many tickets to show: QUEUE_LIMIT, or as many more as asked, up to QUEUE_MOST
+    (whatever the query string says)."""
+    try:
+        asked = int(value)
+    except (TypeError, ValueError):
+        return QUEUE_LIMIT
+    return min(max(asked, QUEUE_LIMIT), QUEUE_MOST)
 
 
 def _assignees(user, desk: Desk) -> list:

@@ -2,6 +2,7 @@
 form, my requests and bulk assign (the ticket, settings and metrics pages have their own
 tests)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -279,15 +280,28 @@ def test_queue_category_of_another_desk_is_ignored(agent_client, it_desk, hr_des
     assert "Unknown category" in response.content.decode()
 
 
-def test_queue_is_limited_with_a_note(agent_client, it_desk, user, monkeypatch):
+def test_queue_shows_the_first_tickets_and_more_on_request(agent_client, it_desk, user,
+                                                           monkeypatch):
     from desk import views
 
     monkeypatch.setattr(views, "QUEUE_LIMIT", 2)
-    for n in range(3):
+    monkeypatch.setattr(views, "QUEUE_MOST", 4)
+    for n in range(5):
         file(user, it_desk, f"Request {n}")
-    response = agent_client.get(desk_url(it_desk))
-    assert len(refs(response)) == 2
-    assert "Only the first 2 tickets are shown" in response.content.decode()
+    response = agent_client.get(desk_url(it_desk) + "?sort=oldest")
+    page = response.content.decode()
+    assert refs(response) == ["IT-1", "IT-2"]
+    assert "The first 2 of 5 tickets are shown." in page and "5 tickets" in page
+    more = re.search(r'href="([^"]*shown=4[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "sort=oldest" in more  # the filters are kept
+    response = agent_client.get(more)
+    assert refs(response) == ["IT-1", "IT-2", "IT-3", "IT-4"]
+    page = response.content.decode()
+    assert "Narrow the filters to find the others." in page  # the most it shows
+    # The live refresh keeps the longer list, and a made-up size stays within bounds.
+    assert 'data-refresh-url="/desks/' in page and "shown=4" in page
+    assert len(refs(agent_client.get(desk_url(it_desk, "desk:queue") + "?shown=10000"))) == 4
+    assert len(refs(agent_client.get(desk_url(it_desk, "desk:queue") + "?shown=x"))) == 2
 
 
 def test_queue_empty_state(agent_client, it_desk):
