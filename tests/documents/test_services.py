@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from documents import extraction, selectors, services
 from documents.models import Document, DocumentVersion, Folder
+from documents.services import uploads
 from groups import services as group_services
 from groups.models import Group
 from tests.conftest import make_user
@@ -216,7 +217,8 @@ def test_one_refused_file_refuses_the_whole_upload_and_names_each(member, group)
 
 
 def test_a_failure_while_storing_leaves_no_file_behind(member, group, monkeypatch):
-    original = services._store_version
+    # Patched where upload_documents looks it up: documents.services re-exports only public names.
+    original = uploads._store_version
     calls = []
 
     def store_then_fail(*args):
@@ -226,7 +228,7 @@ def test_a_failure_while_storing_leaves_no_file_behind(member, group, monkeypatc
             raise RuntimeError("disk full")
         return version
 
-    monkeypatch.setattr(services, "_store_version", store_then_fail)
+    monkeypatch.setattr(uploads, "_store_version", store_then_fail)
     with pytest.raises(RuntimeError):
         services.upload_documents(uploader=member, group=group, files=[
             upload("a.pdf", pdf_bytes()), upload("b.pdf", pdf_bytes())])
