@@ -632,6 +632,17 @@ def measure_django(args, engine: str) -> dict:
         result["breakdown"][kind] = breakdown(QUERIES[kind], reader)
         print(f"  {LABELS[engine]}, {kind}: {len(samples)} runs, p95 "
               f"{stats(samples)[1]:.1f} ms", flush=True)
+    # What the results page adds after Enter, for the common words: the first results of
+    # each kind with their counts (overview), and the counts by kind with the group and
+    # author facets (summary, one pass over the matches).
+    page_args = argparse.Namespace(**{**vars(args), "runs": max(MIN_RUNS, args.runs // 5)})
+    result["page"] = {}
+    for name, call in (("overview", lambda q: selectors.overview(reader, q, per_kind=3)),
+                       ("summary", lambda q: selectors.summary(reader, q))):
+        samples, _returned = timed_runs(page_args, QUERIES["one word"], call)
+        result["page"][name] = samples
+        print(f"  {LABELS[engine]}, results page {name}: {len(samples)} runs, p95 "
+              f"{stats(samples)[1]:.1f} ms", flush=True)
     result["load_after"] = load_average()
 
     # Untimed: how many entries each query matches, in the index and for the reader.
@@ -789,6 +800,13 @@ def report(args, results: dict) -> int:
             parts.append(f"{kind} {split['rows']:.0f} + {split['highlights']:.0f}")
         print(f"  {LABELS[e]}, p50 of the ranked rows + their highlighting (ms): "
               + "; ".join(parts))
+
+    for e in [e for e in measured if e != "tantivy" and "page" in results[e]]:
+        figures = "; ".join(
+            f"{name} {stats(samples)[0]:.1f} / {stats(samples)[1]:.1f}"
+            for name, samples in results[e]["page"].items())
+        print(f"  {LABELS[e]}, the results page's other work for one word, p50 / p95 (ms): "
+              f"{figures}")
 
     print("\nqueries (matches in the whole index / visible to the reader; tantivy: matches)")
     for kind in KINDS:
