@@ -651,7 +651,7 @@ def measure_django(args, engine: str) -> dict:
         parsed = parsing.parse(q)
         result["queries"][q] = {
             "matches": backend.matching(Entry.objects.all(), parsed).count(),
-            "visible": sum(selectors.kind_counts(reader, q).values())}
+            "visible": sum(selectors.summary(reader, q).counts.values())}
 
     # Every result of every run: one the reader may see.
     seen = {key for pages in returned_all.values() for page in pages for key in page}

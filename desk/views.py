@@ -92,14 +92,13 @@ def _queue_context(request, desk: Desk) -> dict:
         ticket.overdue_by = services.overdue_since(ticket)
         ticket.overdue_text = _short_duration(ticket.overdue_by) if ticket.overdue_by else ""
     query = _filter_query(request.GET)
-    sized = "&".join(part for part in (query, f"shown={shown}" if shown > QUEUE_LIMIT else "")
-                     if part)
+    sized = _joined(query, f"shown={shown}" if shown > QUEUE_LIMIT else "")
     more = min(shown + QUEUE_LIMIT, QUEUE_MOST) if truncated and shown < QUEUE_MOST else None
     return {
         "desk": desk, "group": desk.group, "tickets": rows,
         "truncated": truncated, "total": tickets.count() if truncated else len(rows),
         "more_url": (reverse("desk:desk", args=[desk.group.slug]) + "?"
-                     + "&".join(part for part in (query, f"shown={more}") if part)
+                     + _joined(query, f"shown={more}")
                      + "#desk-queue") if more else None,
         "more_count": more - shown if more else 0,
         "filters": parsed.filters, "filter_problems": parsed.problems,
@@ -111,6 +110,11 @@ def _queue_context(request, desk: Desk) -> dict:
         "queue_url": reverse("desk:queue", args=[desk.group.slug])
         + (f"?{sized}" if sized else ""),
     }
+
+
+def _joined(*parts: str) -> str:
+    """Query-string parts joined, the empty ones left out."""
+    return "&".join(part for part in parts if part)
 
 
 def _shown(value) -> int:

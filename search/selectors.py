@@ -2,7 +2,8 @@
 
 ``search`` is the one entry point for a list of results, whichever backend runs it;
 ``overview`` gives the first few of each kind with their counts (the results page and the top
-bar's suggestions); ``kind_counts`` and ``facets`` fill the filters.
+bar's suggestions); ``summary`` gives the counts by kind and the facets that fill the
+filters.
 
 Who sees an entry is decided in the same query that matches it, never afterwards:
 
@@ -377,17 +378,6 @@ def overview(user, q: str, *, per_kind: int = 3, sort: str = RELEVANCE,
     return [Section(kind=kind, label=str(labels[kind]), count=totals[kind],
                     results=[r for r in results if r.kind == kind])
             for kind in KIND_ORDER if kind in totals]
-
-
-def kind_counts(user, q: str, **filter_values) -> dict[str, int]:
-    """How many results of each kind ``q`` finds, whatever kind is chosen."""
-    return summary(user, q, **filter_values).counts
-
-
-def facets(user, q: str, **filter_values) -> Facets:
-    """The groups and the authors of what ``q`` finds (each counted without its own filter),
-    the most frequent first: the choices the results page offers."""
-    return summary(user, q, **filter_values).facets
 
 
 @dataclass

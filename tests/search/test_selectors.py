@@ -100,8 +100,7 @@ def test_hostile_queries_give_results_or_none_never_an_error(user, library, q):
     page = selectors.search(user, q)
     sections = selectors.overview(user, q)
     assert isinstance(page.results, list) and isinstance(sections, list)
-    selectors.kind_counts(user, q)
-    selectors.facets(user, q)
+    selectors.summary(user, q)
 
 
 def test_hostile_text_keeps_its_meaning(user, library):
@@ -222,7 +221,7 @@ def test_overview_gives_the_first_of_each_kind_with_counts(user, group):
     sections = selectors.overview(user, "sepsis", per_kind=3)
     assert [(s.kind, s.count, len(s.results)) for s in sections] == [
         ("document", 1, 1), ("announcement", 1, 1), ("post", 5, 3)]
-    assert selectors.kind_counts(user, "sepsis", kinds=["post"]) == {
+    assert selectors.summary(user, "sepsis", kinds=["post"]).counts == {
         "document": 1, "announcement": 1, "post": 5}
 
 
@@ -239,7 +238,7 @@ def test_facets_count_groups_and_authors_of_what_matches(user, other_user, group
     put(group=group, body="Transmission ciblée", author=user)
     put(group=group, body="Transmission orale", author=other_user)
     put(group=private_group, body="Transmission écrite", author=user)
-    facets = selectors.facets(user, "transmission", group=group)
+    facets = selectors.summary(user, "transmission", group=group).facets
     # Each facet ignores its own filter: the other group is offered, most results first.
     assert [(ref.name, n) for ref, n in facets.groups] == [("Cardiologie", 2),
                                                           ("Cadres de santé", 1)]

@@ -56,6 +56,6 @@ def test_a_removed_member_stops_finding_the_group_at_once(scope, user, rows, pri
 
 
 def test_counts_and_facets_follow_the_same_rule(scope, user, rows, private_group):
-    assert sum(selectors.kind_counts(user, "astreinte").values()) == 5
-    groups = {ref.id: total for ref, total in selectors.facets(user, "astreinte").groups}
+    assert sum(selectors.summary(user, "astreinte").counts.values()) == 5
+    groups = {ref.id: total for ref, total in selectors.summary(user, "astreinte").facets.groups}
     assert groups[private_group.pk] == 2
