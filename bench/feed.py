@@ -328,8 +328,8 @@ def build(rng: random.Random) -> None:
         rows.append((created, gid, author, kind, body, html, requires_ack, deadline))
     rows.sort(key=lambda row: row[0])  # ids grow with time, as they do in production
     copy_rows("feed_post", ["created", "group_id", "author_id", "kind", "body", "body_html",
-                            "requires_ack", "ack_deadline", "comment_count"],
-              ((*row, 0) for row in rows))
+                            "requires_ack", "ack_deadline", "comment_count", "urgent"],
+              ((*row, 0, False) for row in rows))
     del rows
     watch.lap(f"{POSTS:,} posts (COPY)")
 

@@ -133,28 +133,33 @@ class FeedPage:
     top: list[Post] = field(default_factory=list)  # pinned and awaiting acknowledgement
     posts: list[Post] = field(default_factory=list)
     next_cursor: str | None = None
+    # How many announcements await the reader's acknowledgement in all their groups, when the
+    # page is the whole feed (the navigation badge's figure, read with the page's top).
+    awaiting_count: int | None = None
 
 
 def _top_ids(user, scope: QuerySet[Post], *, include_pinned: bool, pinned_limit: int,
-             group_ids: list[int], narrowed: bool) -> list[int]:
+             group_ids: list[int], narrowed: bool) -> tuple[list[int], list[int]]:
+    """(awaiting acknowledgement, pinned)"""
     awaiting = awaiting_acknowledgement(user, group_ids=group_ids)
     if narrowed:  # a filter or a single group: only what it shows
         awaiting = awaiting.filter(id__in=scope.values("id"))
     awaiting = list(awaiting.order_by("-created", "-id").values_list("id", flat=True))
     if not include_pinned:
-        return awaiting
+        return awaiting, []
     pinned = list(scope.filter(pinned_at__isnull=False).exclude(id__in=awaiting)
                   .order_by("-pinned_at", "-id").values_list("id", flat=True)[:pinned_limit])
-    return awaiting + pinned
+    return awaiting, pinned
 
 
 def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
           include_pinned: bool, pinned_limit: int, group_ids: list[int] | None = None,
           narrowed: bool = True) -> FeedPage:
     # Computed on every page: the stream leaves out what the first page showed on top.
-    top_ids = _top_ids(
+    awaiting, pinned = _top_ids(
         user, scope, include_pinned=include_pinned, pinned_limit=pinned_limit,
         group_ids=my_group_ids(user) if group_ids is None else group_ids, narrowed=narrowed)
+    top_ids = awaiting + pinned
     stream = scope.exclude(id__in=top_ids) if top_ids else scope
     if cursor:
         # Redundant with the keyset condition (created < c OR created = c AND id < i), which
@@ -170,7 +175,8 @@ def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
         if ids else {}
     return FeedPage(top=[by_id[pk] for pk in top_ids if pk in by_id],
                     posts=[by_id[row.id] for row in rows if row.id in by_id],
-                    next_cursor=next_cursor)
+                    next_cursor=next_cursor,
+                    awaiting_count=None if narrowed else len(awaiting))
 
 
 def feed_for(user, *, cursor: str | None = None, kind: str = FeedFilter.ALL,

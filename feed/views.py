@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import visible_people
 from documents import permissions as document_permissions
-from feed import permissions, selectors, services
+from feed import card_html, permissions, selectors, services
 from feed.forms import ComposerForm, EditPostForm
 from feed.models import Comment, Post
 from feed.selectors import FeedFilter, ReceiptStatus
@@ -60,8 +60,12 @@ def _postable_groups(user):
 
 
 def _composer(user, *, group: Group | None = None, data=None, files=None,
-              also: Group | None = None):
-    groups = [group] if group is not None else _postable_groups(user)
+              also: Group | None = None, postable: list[Group] | None = None):
+    """``postable``: the user's _postable_groups when the caller has read them already."""
+    if group is not None:
+        groups = [group]
+    else:
+        groups = list(postable) if postable is not None else _postable_groups(user)
     if also is not None and also not in groups:
         groups.append(also)  # an organisation admin posting in a group they are not in
     if group is not None:
@@ -102,6 +106,13 @@ def _card_context(request, post: Post) -> dict:
     return _cards(request, [post])[0]
 
 
+def _own_comment_ids(comments, user) -> frozenset[int]:
+    """Which of ``comments`` (and their replies) ``user`` wrote: they may delete those."""
+    return frozenset(item.id for comment in comments
+                     for item in (comment, *comment.replies.all())
+                     if item.author_id is not None and item.author_id == user.id)
+
+
 def _cards(request, posts) -> list[dict]:
     """Card contexts for a page; permission checks use the page's prefetched rows."""
     group_ids = {p.group_id for p in posts}
@@ -129,6 +140,8 @@ def _cards(request, posts) -> list[dict]:
             "can_interact": not archived,
             "can_see_receipts": post.is_announcement and (mine or manages),
             "in_audience": post.is_announcement and not mine and post.group_id in member_of,
+            "own_comments": _own_comment_ids(getattr(post, "latest_comments", ()),
+                                             request.user),
         })
     return cards
 
@@ -144,7 +157,9 @@ def _render_card(request, post_id: int, *, status: int = 200):
 
 def _page_context(request, page, *, base_url: str, filters: dict) -> dict:
     query = {k: v for k, v in filters.items() if v}
-    return {"top_cards": _cards(request, page.top), "cards": _cards(request, page.posts),
+    top_cards, cards = _cards(request, page.top), _cards(request, page.posts)
+    card_html.render_cards(request, top_cards + cards)
+    return {"top_cards": top_cards, "cards": cards,
             "next_cursor": page.next_cursor,
             "more_url": base_url, "more_query": query}
 
@@ -171,8 +186,11 @@ def home(request):
     if request.htmx and cursor:
         return render(request, "feed/_feed_page.html", context)
     context.update({"nav": "feed", "kind": kind, "filter_group": group, "my_groups": my_groups,
-                    "filters": FeedFilter, "composer": _composer(request.user),
+                    "filters": FeedFilter,
+                    "composer": _composer(request.user, postable=my_groups),
                     "member_group_ids": [g.id for g in my_groups]})
+    if page.awaiting_count is not None:  # the badge's figure, without counting again
+        context["awaiting_ack_count"] = page.awaiting_count
     return render(request, "feed/home.html", context)
 
 
@@ -206,8 +224,9 @@ def post_detail(request, pk):
     post = permissions.access_post(request.user, pk)
     post = selectors.post_with_details(request.user, post.id)
     context = _card_context(request, post)
-    context.update({"card": context, "comments": selectors.comments_of(post), "detail": True,
-                    "nav": "feed"})
+    comments = selectors.comments_of(post)
+    context.update({"card": context, "comments": comments, "detail": True, "nav": "feed",
+                    "own_comments": _own_comment_ids(comments, request.user)})
     return render(request, "feed/post_detail.html", context)
 
 

@@ -33,6 +33,15 @@ def _vapid_key(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _empty_card_cache():
+    """Each test draws its feed cards afresh: a card's fingerprint covers its data, not the
+    settings a test may override."""
+    from django.core.cache import caches
+
+    caches["cards"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request of a French-speaking user leaves
     French active in its thread, which the next test run there would otherwise inherit."""

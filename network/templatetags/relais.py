@@ -1,11 +1,14 @@
-"""Template helpers shared by every page: icons and avatars."""
+"""Template helpers shared by every page: icons, avatars and relative times."""
 
 import functools
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from network.deferred_html import relative_time_mark
 
 register = template.Library()
 
@@ -68,6 +71,15 @@ def icon(name: str, label: str = "", size: int = 20):
         f'fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" '
         f'stroke-linejoin="round" {aria} focusable="false">{paths}</svg>'
     )
+
+
+@register.simple_tag(takes_context=True)
+def ago(context, value):
+    """How long ago ``value`` was ("5 minutes ago"). Where the HTML is shared between requests
+    (the context says ``deferred``), a marker that network.deferred_html fills in when served."""
+    if value is None:
+        return ""
+    return relative_time_mark(value) if context.get("deferred") else naturaltime(value)
 
 
 @register.simple_tag

@@ -1,0 +1,108 @@
+"""Post cards' HTML, drawn once and shared between readers and requests.
+
+Rendering the 25 to 33 cards of a first feed page was most of its time (about 1.7 ms a card
+with Django templates), and most cards are the same for everyone who reads them. A list of
+cards (the home feed, a group's posts, "load more") therefore takes each card's HTML from a
+cache, under a fingerprint of everything the card's template reads:
+
+- the post and every row loaded with it (author, group, files and their documents, the latest
+  comments and their replies and authors, reactions, the poll, the reader's receipt and votes);
+- the card's entries computed for the reader (what they may do, their reactions, their votes,
+  which of the comments shown are theirs);
+- the language, the time zone and the page's address.
+
+A card's template reads only what the page loaded (the feed's query-count tests hold it to
+that), so anything a card shows that changes changes its fingerprint: nothing to invalidate,
+and a reader never gets HTML drawn from someone else's rights. What belongs to the request
+itself (CSRF token, the reader's avatar, relative times) is drawn as markers and filled in
+when served (network.deferred_html).
+
+The cache is the ``cards`` alias, a memory cache in each process: a deployment with new
+templates starts with an empty one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import caches
+from django.db.models import Model, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from network.deferred_html import CSRF_MARK, VIEWER, fill
+from network.templatetags.relais import avatar
+
+CARD_TEMPLATE = "feed/_post_card.html"
+CACHE_ALIAS = "cards"
+# Avatar sizes the card draws for its reader (the comment box).
+READER_AVATAR_SIZES = ("sm",)
+
+
+def _describe(value, out: list, seen: set) -> None:
+    """Append to ``out`` a text for ``value`` and, for rows, everything loaded with them."""
+    if isinstance(value, Model):
+        if id(value) in seen:  # a row's link back to its parent (comment.post, poll.post)
+            out.append(f"^{type(value).__name__}:{value.pk}")
+            return
+        seen.add(id(value))
+        out.append(f"<{type(value).__name__}")
+        for name, field_value in value.__dict__.items():
+            if name == "_state":
+                for related_name, related in field_value.fields_cache.items():
+                    out.append(related_name)
+                    _describe(related, out, seen)
+            elif name == "_prefetched_objects_cache":
+                for related_name, rows in field_value.items():
+                    out.append(related_name)
+                    _describe(rows, out, seen)
+            else:
+                out.append(name)
+                _describe(field_value, out, seen)
+        out.append(">")
+    elif isinstance(value, QuerySet):
+        _describe(list(value) if value._result_cache is None else value._result_cache,
+                  out, seen)
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for item in value:
+            _describe(item, out, seen)
+        out.append("]")
+    elif isinstance(value, dict):
+        out.append("{")
+        for key, item in value.items():
+            out.append(repr(key))
+            _describe(item, out, seen)
+        out.append("}")
+    elif isinstance(value, (set, frozenset)):
+        out.append(repr(sorted(value, key=repr)))
+    else:
+        out.append(repr(value))
+
+
+def fingerprint(card: dict, *context) -> str:
+    parts: list = [repr(context)]
+    _describe(card, parts, set())
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
+
+
+def render_cards(request, cards: list[dict]) -> None:
+    """Set ``card["html"]`` on each card: its HTML for this request."""
+    if not cards:
+        return
+    context = (translation.get_language(), timezone.get_current_timezone_name(),
+               request.get_full_path())
+    keys = [f"card:{fingerprint(card, *context)}" for card in cards]
+    cache = caches[CACHE_ALIAS]
+    found = cache.get_many(keys)
+    drawn = {}
+    for key, card in zip(keys, cards, strict=True):
+        if key not in found:
+            drawn[key] = found[key] = render_to_string(CARD_TEMPLATE, {
+                "card": card, "request": request, "user": VIEWER, "csrf_token": CSRF_MARK,
+                "deferred": True})
+    if drawn:
+        cache.set_many(drawn)
+    avatars = {size: avatar(request.user, size) for size in READER_AVATAR_SIZES}
+    for key, card in zip(keys, cards, strict=True):
+        card["html"] = fill(found[key], request, avatars=avatars)
