@@ -124,6 +124,7 @@ def _cards(request, posts) -> list[dict]:
         group_id for group_id, role in roles.items() if role in MANAGER_ROLES}
     cards = []
     for post in posts:
+        receipt = post.my_receipts[0] if post.my_receipts else None
         archived = post.group.is_archived
         mine = post.author_id == request.user.id
         manages = post.group_id in managed
@@ -142,6 +143,10 @@ def _cards(request, posts) -> list[dict]:
             "in_audience": post.is_announcement and not mine and post.group_id in member_of,
             "own_comments": _own_comment_ids(getattr(post, "latest_comments", ()),
                                              request.user),
+            # The reader's receipt as the card draws it: its row (when first seen) is not
+            # drawn, so readers who have seen a post alike share its card (feed.card_html).
+            "seen": receipt is not None,
+            "acknowledged_at": receipt.acknowledged_at if receipt else None,
         })
     return cards
 

@@ -163,12 +163,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # Feed cards' HTML under fingerprints of what they show (feed/card_html.py): in each process's
-# memory, so new templates start with an empty cache. About 5 KB a card.
+# memory, so new templates start with an empty cache. About 2 KB a card (compressed).
 CACHES["cards"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "relais-cards",
     "TIMEOUT": env_int("RELAIS_CARD_CACHE_SECONDS", 3600),
-    "OPTIONS": {"MAX_ENTRIES": env_int("RELAIS_CARD_CACHE_ENTRIES", 3000)},
+    "OPTIONS": {"MAX_ENTRIES": env_int("RELAIS_CARD_CACHE_ENTRIES", 10000)},
 }
 
 # --- Background tasks --------------------------------------------------------------------------

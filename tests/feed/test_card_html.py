@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def card_of(content: bytes, post_id: int) -> str:
     html = content.decode()
-    start = html.index(f'id="post-{post_id}"')
+    start = html.rindex("<article", 0, html.index(f'id="post-{post_id}"'))
     return html[start:html.index("</article>", start)]
 
 
@@ -103,3 +103,36 @@ def test_each_reader_gets_the_card_in_their_language(user, reader, post):
     card = card_of(client_for(reader).get("/").content, post.id)
     assert "Partager" in card and "Share" not in card
     assert "maintenant" in card
+
+
+@pytest.fixture
+def announcement(user, group):
+    return services.create_post(author=user, group=group, kind="announcement",
+                                body="Nouvelle procédure", requires_ack=True)
+
+
+def test_readers_who_have_seen_an_announcement_share_its_card(reader, group, announcement):
+    second = make_user("lea@hopital.example", "Léa Petit", language="en")
+    group_services.join_group(user=second, group=group)
+    services.record_views(user=reader, post_ids=[announcement.id])
+    services.record_views(user=second, post_ids=[announcement.id])  # a later time
+    caches["cards"].clear()
+    first_card = card_of(client_for(reader).get("/").content, announcement.id)
+    second_card = card_of(client_for(second).get("/").content, announcement.id)
+    assert len(caches["cards"]._cache) == 1
+    for card in (first_card, second_card):
+        assert "data-track-read" not in card and "I have read and understood" in card
+
+
+def test_each_reader_sees_their_own_acknowledgement(reader, group, announcement):
+    second = make_user("lea@hopital.example", "Léa Petit", language="en")
+    group_services.join_group(user=second, group=group)
+    unseen = card_of(client_for(second).get("/").content, announcement.id)
+    services.acknowledge(user=reader, post=announcement)
+    acknowledged = card_of(client_for(reader).get("/").content, announcement.id)
+    still_unseen = card_of(client_for(second).get("/").content, announcement.id)
+    assert "You confirmed reading this" in acknowledged
+    assert "post-awaiting" not in acknowledged.split(">", 1)[0]
+    for card in (unseen, still_unseen):
+        assert "You confirmed" not in card and "I have read and understood" in card
+        assert "data-track-read" in card and "post-awaiting" in card.split(">", 1)[0]
