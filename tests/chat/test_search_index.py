@@ -67,3 +67,14 @@ def test_indexing_a_message_deleted_since_removes_its_entry(member, channel):
     search_index.index_now(message.id)
     assert entry_of(message) is None
     search_index.index_now(10**9)  # gone altogether: nothing to do, no error
+
+
+def test_the_worker_indexes_a_message_before_earlier_deliveries(queued_tasks, member, channel):
+    """A big announcement's deliveries queued first do not hold up a message's search entry."""
+    from notifications.tasks import deliver_notifications
+
+    deliver_notifications.enqueue([member.id])
+    message, _ = services.send_message(author=member, conversation=channel, body="Box 3 libre")
+    first = DBTaskResult.objects.first()  # the worker's order: priority, then time
+    assert first.task_path == "chat.tasks.index_message"
+    assert first.args_kwargs["args"] == [message.id]

@@ -252,3 +252,23 @@ def test_update_settings_rejects_bad_values_and_changes_nothing(other_user):
     with pytest.raises(ValidationError):
         services.update_settings(user=other_user, working_periods=[(0, time(8), time(8))])
     assert not NotificationSettings.objects.filter(user=other_user).exists()
+
+
+def test_a_large_audience_is_delivered_by_several_tasks(settings, user, monkeypatch,
+                                                        run_on_commit):
+    """Several workers can share a big announcement's emails and pushes."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.conftest import make_user
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    monkeypatch.setattr(delivery, "DELIVERY_BATCH", 2)
+    people = [make_user(f"agent{i}@hopital.example", f"Agent {i}", language="en")
+              for i in range(5)]
+    run_on_commit(services.notify, people, Kind.MENTION, target(), actor=user)
+    batches = [row.args_kwargs["args"][0] for row in
+               DBTaskResult.objects.filter(task_path="notifications.tasks.deliver_notifications")
+               .order_by("enqueued_at", "id")]
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert sorted(uid for batch in batches for uid in batch) == sorted(p.id for p in people)
