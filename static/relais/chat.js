@@ -533,10 +533,17 @@ if (root) {
     for (const entry of pending.values()) if (replies && entry.fields.thread_id === openThreadId()) replies.append(entry.li);
     renderTyping();
   }
+  // Each opening or closing of the pane outdates the loads still in flight: a refresh that a
+  // new reply started must not reopen a thread the reader has closed meanwhile.
+  let threadGeneration = 0;
   async function openThread(id, { focus = true } = {}) {
+    const generation = ++threadGeneration;
     const response = await fetch(`/chat/messages/${id}/thread/`, { credentials: "same-origin" });
+    if (generation !== threadGeneration) return;
     if (!response.ok) { toast(await errorText(response)); return; }
-    threadPane.replaceChildren(fragment(await response.text()));
+    const html = await response.text();
+    if (generation !== threadGeneration) return;
+    threadPane.replaceChildren(fragment(html));
     threadPane.hidden = false;
     root.classList.add("thread-open");
     setUpThread();
@@ -553,6 +560,7 @@ if (root) {
     if (id) openThread(id, { focus: hadFocus });
   }
   function closeThread() {
+    threadGeneration += 1;
     threadPane.hidden = true;
     threadPane.replaceChildren();
     root.classList.remove("thread-open");

@@ -119,6 +119,34 @@ def test_two_people_chat_type_react_reply_in_a_thread_and_see_unread_counts(pers
     screenshot(nurse, "chat-channel")
 
 
+def test_a_closed_thread_stays_closed_when_a_refresh_started_before_arrives(person):
+    """A reply refreshes the open thread; closing it while that refresh is on its way must
+    not open it again when the refresh arrives."""
+    nurse = person(NURSE)
+    open_channel(nurse)
+    say(nurse, "Qui garde le box 14 ?")
+    question = message(nurse, "Qui garde le box 14 ?")
+    question.hover()
+    question.locator(".message-actions a[data-open-thread]").click()
+    expect(nurse.locator("#thread-pane")).to_be_visible()
+
+    held = []
+    nurse.route("**/chat/messages/*/thread/", lambda route: held.append(route))  # released below
+    say(nurse, "Je m'en occupe.", composer="#thread-body")
+    for _ in range(100):
+        if held:
+            break
+        nurse.wait_for_timeout(100)
+    assert held, "the reply did not refresh the thread"
+    nurse.locator("[data-close-thread]").click()
+    expect(nurse.locator("#thread-pane")).to_be_hidden()
+    for route in held:
+        route.continue_()
+    nurse.wait_for_timeout(1500)
+    expect(nurse.locator("#thread-pane")).to_be_hidden()
+    nurse.unroute("**/chat/messages/*/thread/")
+
+
 def test_a_draft_survives_a_reload(person):
     nurse = person(NURSE)
     open_channel(nurse)
