@@ -93,7 +93,7 @@ def feed(request, cursor: Text | None = None, kind: FeedKind = "all", group: Tex
     awaiting my acknowledgement, then pinned posts."""
     scope = _group_with_posts(request.auth, group, member=True) if group else None
     page = selectors.feed_for(request.auth, cursor=cursor or None, kind=kind, group=scope,
-                              size=_limit(limit))
+                              size=_limit(limit), comments=False)
     return {"top": page.top, "items": page.posts, "next_cursor": page.next_cursor}
 
 

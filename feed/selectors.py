@@ -103,13 +103,9 @@ def attachment_for(user, attachment_id) -> Attachment | None:
                                       document__isnull=False).first())
 
 
-def with_details(posts: QuerySet[Post], user) -> QuerySet[Post]:
-    """Everything a post card shows, in a constant number of queries for any page."""
-    latest_comments = (Comment.objects.filter(parent__isnull=True).select_related("author")
-                       .prefetch_related(Prefetch("replies", queryset=Comment.objects
-                                                  .select_related("author")
-                                                  .order_by("created", "id")))
-                       .order_by("-created", "-id"))[:COMMENTS_PREVIEW]
+def with_details(posts: QuerySet[Post], user, *, comments: bool = True) -> QuerySet[Post]:
+    """Everything a post card shows, in a constant number of queries for any page.
+    ``comments=False`` leaves out the latest comments (the API lists them apart)."""
     options = PollOption.objects.annotate(vote_count=Count("votes")).order_by("position", "id")
     my_votes = PollVote.objects.filter(user=user) if user.is_authenticated else PollVote.objects.none()
     polls = Poll.objects.prefetch_related(
@@ -118,15 +114,23 @@ def with_details(posts: QuerySet[Post], user) -> QuerySet[Post]:
     ).annotate(voter_count=Count("votes__user", distinct=True))
     my_receipts = (Receipt.objects.filter(user=user) if user.is_authenticated
                    else Receipt.objects.none())
-    return posts.select_related("author", "group").prefetch_related(
+    posts = posts.select_related("author", "group").prefetch_related(
         Prefetch("attachments", queryset=shown_attachments()),
-        Prefetch("comments", queryset=latest_comments, to_attr="latest_comments"),
         Prefetch("reactions", queryset=Reaction.objects.select_related("user")
                  .only("id", "post_id", "emoji", "user_id", "user__display_name")
                  .order_by("created", "id")),
         Prefetch("poll", queryset=polls),
         Prefetch("receipts", queryset=my_receipts, to_attr="my_receipts"),
     )
+    if not comments:
+        return posts
+    latest_comments = (Comment.objects.filter(parent__isnull=True).select_related("author")
+                       .prefetch_related(Prefetch("replies", queryset=Comment.objects
+                                                  .select_related("author")
+                                                  .order_by("created", "id")))
+                       .order_by("-created", "-id"))[:COMMENTS_PREVIEW]
+    return posts.prefetch_related(
+        Prefetch("comments", queryset=latest_comments, to_attr="latest_comments"))
 
 
 @dataclass
@@ -155,7 +159,7 @@ def _top_ids(user, scope: QuerySet[Post], *, include_pinned: bool, pinned_limit:
 
 def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
           include_pinned: bool, pinned_limit: int, group_ids: list[int] | None = None,
-          narrowed: bool = True) -> FeedPage:
+          narrowed: bool = True, comments: bool = True) -> FeedPage:
     # Computed on every page: the stream leaves out what the first page showed on top.
     awaiting, pinned = _top_ids(
         user, scope, include_pinned=include_pinned, pinned_limit=pinned_limit,
@@ -172,7 +176,8 @@ def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
     rows, next_cursor = keyset.page(stream.only("id", "created"), cursor, size)
     top_ids = top_ids if not cursor else []
     ids = [*top_ids, *(row.id for row in rows)]
-    by_id = {post.id: post for post in with_details(Post.objects.filter(id__in=ids), user)} \
+    by_id = {post.id: post for post in with_details(Post.objects.filter(id__in=ids), user,
+                                                    comments=comments)} \
         if ids else {}
     return FeedPage(top=[by_id[pk] for pk in top_ids if pk in by_id],
                     posts=[by_id[row.id] for row in rows if row.id in by_id],
@@ -181,9 +186,11 @@ def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
 
 
 def feed_for(user, *, cursor: str | None = None, kind: str = FeedFilter.ALL,
-             group: Group | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+             group: Group | None = None, size: int = FEED_PAGE_SIZE,
+             comments: bool = True) -> FeedPage:
     """The home feed: posts of the groups ``user`` is a member of, newest first, with
-    announcements awaiting their acknowledgement and pinned posts on top of the first page."""
+    announcements awaiting their acknowledgement and pinned posts on top of the first page.
+    ``comments=False``: without each post's latest comments (the API does not show them)."""
     group_ids = my_group_ids(user)
     scope = Post.objects.filter(group__in=group_ids)
     if group is not None:
@@ -196,7 +203,7 @@ def feed_for(user, *, cursor: str | None = None, kind: str = FeedFilter.ALL,
         scope = scope.filter(id__in=Mention.objects.filter(user=user).values("post_id"))
     return _page(user, scope, cursor, size, include_pinned=kind != FeedFilter.MENTIONS,
                  pinned_limit=PINNED_ON_HOME, group_ids=group_ids,
-                 narrowed=group is not None or kind != FeedFilter.ALL)
+                 narrowed=group is not None or kind != FeedFilter.ALL, comments=comments)
 
 
 def group_posts(user, group: Group, *, cursor: str | None = None,

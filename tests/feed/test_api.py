@@ -910,3 +910,13 @@ def test_reminding_about_what_i_cannot_see_is_404(user, other_api, private_group
                                   kind=Post.Kind.ANNOUNCEMENT, requires_ack=True)
     assert other_api.post_json(f"/api/v1/posts/{hidden.id}/remind").status_code == 404
     assert not Reminder.objects.exists()
+
+
+def test_the_feed_does_not_read_comments_it_does_not_return(user, member, member_api, group):
+    _fill(group, user, member, posts=3, comments=2, reactions=1)
+    member_api.get("/api/v1/me")
+    with CaptureQueriesContext(connection) as queries:
+        response = member_api.get("/api/v1/feed")
+    assert response.status_code == 200
+    assert all(item["comment_count"] == 4 for item in response.json()["items"])
+    assert not [q["sql"] for q in queries if '"feed_comment"' in q["sql"]]
