@@ -162,8 +162,10 @@ def _render_card(request, post_id: int, *, status: int = 200):
 
 def _page_context(request, page, *, base_url: str, filters: dict) -> dict:
     query = {k: v for k, v in filters.items() if v}
-    top_cards, cards = _cards(request, page.top), _cards(request, page.posts)
-    card_html.render_cards(request, top_cards + cards)
+    # One call for both lists: _cards reads the reader's roles once for the page.
+    every_card = _cards(request, [*page.top, *page.posts])
+    card_html.render_cards(request, every_card)
+    top_cards, cards = every_card[:len(page.top)], every_card[len(page.top):]
     return {"top_cards": top_cards, "cards": cards,
             "next_cursor": page.next_cursor,
             "more_url": base_url, "more_query": query}
