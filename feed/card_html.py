@@ -32,7 +32,7 @@ from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from network.deferred_html import CSRF_MARK, VIEWER, fill
+from network.deferred_html import CSRF_MARK, VIEWER, csrf_input, fill
 from network.templatetags.relais import avatar
 
 CARD_TEMPLATE = "feed/_post_card.html"
@@ -104,7 +104,9 @@ def render_cards(request, cards: list[dict]) -> None:
     cache = caches[CACHE_ALIAS]
     found = cache.get_many(keys)
     drawn = {}
-    avatars = {size: avatar(request.user, size) for size in READER_AVATAR_SIZES}
+    replacements = dict([csrf_input(request)])
+    replacements.update({str(avatar(VIEWER, size)): str(avatar(request.user, size))
+                         for size in READER_AVATAR_SIZES})
     for key, card in zip(keys, cards, strict=True):
         if key in found:
             html = zlib.decompress(found[key]).decode()
@@ -115,6 +117,6 @@ def render_cards(request, cards: list[dict]) -> None:
             # Compressed: a card is 7 KB of HTML and 2 KB compressed, and decompressing it
             # costs about 10 microseconds.
             drawn[key] = zlib.compress(html.encode(), 1)
-        card["html"] = fill(html, request, avatars=avatars)
+        card["html"] = fill(html, replacements)
     if drawn:
         cache.set_many(drawn)

@@ -30,7 +30,8 @@ RELATIVE_TIME = re.compile(r'<relais-ago t="([^"<>]+)"></relais-ago>')
 
 class ViewerMark:
     """Stands for the reader where shared HTML draws them: ``{% avatar user %}`` draws a
-    marker, and the reader is nobody's author (their own items are named by the caller)."""
+    marker (whatever avatar() makes of these initials), and the reader is nobody's author
+    (their own items are named by the caller)."""
 
     id = pk = None
     avatar = None
@@ -42,24 +43,20 @@ class ViewerMark:
 VIEWER = ViewerMark()
 
 
-def viewer_avatar_mark(size: str) -> str:
-    """What {% avatar VIEWER size %} draws (network.templatetags.relais.avatar)."""
-    return (f'<span class="avatar avatar-{size} avatar-initials hue-0" aria-hidden="true">'
-            f'{ViewerMark.initials}</span>')
-
-
 def relative_time_mark(value: datetime) -> SafeString:
     return mark_safe(f'<relais-ago t="{value.isoformat()}"></relais-ago>')  # noqa: S308 - a datetime
 
 
-def fill(html: str, request, *, avatars: dict[str, str] | None = None) -> SafeString:
-    """``html`` with the request's token, the reader's avatars (``{size: html}``) and the
-    relative times of now put in place of the markers."""
-    if CSRF_INPUT in html:
-        token = escape(get_token(request))
-        html = html.replace(CSRF_INPUT, CSRF_INPUT.replace(CSRF_MARK, token))
-    for size, avatar_html in (avatars or {}).items():
-        html = html.replace(viewer_avatar_mark(size), avatar_html)
+def csrf_input(request) -> tuple[str, str]:
+    """(marker, the request's own input): the token is read once per page, not per piece."""
+    return CSRF_INPUT, CSRF_INPUT.replace(CSRF_MARK, escape(get_token(request)))
+
+
+def fill(html: str, replacements: dict[str, str]) -> SafeString:
+    """``html`` with each marker of ``replacements`` (the CSRF input, the reader's avatars)
+    replaced by this request's HTML, and the relative times of now put in place."""
+    for mark, value in replacements.items():
+        html = html.replace(mark, value)
     html = RELATIVE_TIME.sub(lambda match: escape(str(naturaltime(
         datetime.fromisoformat(match.group(1))))), html)
     return mark_safe(html)  # noqa: S308 - rendered templates and escaped values
