@@ -112,9 +112,8 @@ def history(request, conversation_id: int,
 def send_message(request, conversation_id: int, payload: MessageIn):
     """201 with the stored message; 200 with the same stored message when `client_id` was
     already used (a retried send never creates a duplicate)."""
-    conversation = permissions.access_conversation(request.auth, conversation_id)
-    message, created = services.send_message(
-        author=request.auth, conversation=conversation, body=payload.body,
+    message, created = services.send_message_to(
+        author=request.auth, conversation_id=conversation_id, body=payload.body,
         client_id=payload.client_id or "", thread_root_id=payload.thread_id,
         also_in_channel=payload.also_in_channel, urgent=payload.urgent)
     _with_reactions(message)

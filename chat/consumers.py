@@ -16,7 +16,6 @@ from django.db import connection
 from django.http import Http404
 
 from chat import events, presence, selectors, services
-from chat.models import Conversation
 from chat.permissions import access_conversation
 from network.realtime import group_stream
 from network.ws_auth import still_authenticated
@@ -69,19 +68,8 @@ def _is_id(value) -> bool:
 
 
 def _send_message(user, *, conversation_id, **fields) -> dict:
-    # send_message refuses whoever may not write here, and those who may are the members,
-    # who see it: the row is read bare, and only a refusal asks whether the sender could see
-    # the conversation at all (an outsider learns nothing of it, not even that it exists).
-    conversation = (Conversation.objects.select_related("group")
-                    .filter(id=conversation_id).first())
-    if conversation is None:
-        raise Http404("No such conversation.")
-    try:
-        message, _created = services.send_message(author=user, conversation=conversation,
-                                                  **fields)
-    except PermissionDenied:
-        access_conversation(user, conversation_id)
-        raise
+    message, _created = services.send_message_to(author=user, conversation_id=conversation_id,
+                                                 **fields)
     return events.message_payload(message)
 
 

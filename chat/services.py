@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,6 +207,24 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
             return existing, False
         raise
     return message, True
+
+
+def send_message_to(*, author: User, conversation_id: int, **fields) -> tuple[Message, bool]:
+    """send_message to a conversation known by its id (the API and the socket).
+
+    The conversation is read in one query with whether the sender belongs to it, the check
+    send_message makes, rather than asked again. Whoever may write there sees it, so only a
+    refusal asks whether the sender can see the conversation at all: an outsider is told it
+    does not exist, learning nothing of it; someone who sees it is told why they may not
+    write. Raises Http404, PermissionDenied or ValidationError."""
+    conversation = permissions.conversation_for_sending(author, conversation_id)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    try:
+        return send_message(author=author, conversation=conversation, **fields)
+    except PermissionDenied:
+        permissions.access_conversation(author, conversation_id)
+        raise
 
 
 def _next_seq(conversation: Conversation, now, *, visible: bool) -> int:

@@ -186,6 +186,14 @@ def desk_of_group(group_id: int) -> Desk | None:
     return Desk.objects.filter(group_id=group_id).select_related("group").first()
 
 
+def desk_of(group) -> Desk | None:
+    """``group``'s desk: no query when it was read with the group (select_related)."""
+    try:
+        return group.desk
+    except Desk.DoesNotExist:
+        return None
+
+
 def viewer_is_agent(user, desk: Desk) -> bool:
     return is_agent(user, desk)
 

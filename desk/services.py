@@ -446,7 +446,7 @@ def message_sent(message: Message) -> None:
         if ticket is not None:
             _reply_in_ticket(ticket, message)
         return
-    desk = selectors.desk_of_group(message.conversation.group_id)
+    desk = selectors.desk_of(message.conversation.group)
     if (desk is not None and desk.every_message_is_request and message.forwarded_from_id is None
             and not permissions.is_agent(message.author, desk)):
         ticket_from_message(actor=message.author, message=message, source=Ticket.Source.CHANNEL)

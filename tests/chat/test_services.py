@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from chat import permissions, selectors, services
@@ -175,6 +176,51 @@ def test_a_non_member_staff_member_reads_a_public_channel_but_cannot_send(user, 
     assert len(selectors.history(channel).messages) == 1
     with pytest.raises(PermissionDenied):
         services.send_message(author=other_user, conversation=channel, body="Hello")
+
+
+# --- send_message_to: the conversation and the sender's belonging read in one query ----------
+
+def test_sending_by_id_answers_each_sender_as_send_message_and_access_conversation_do(
+        user, other_user, guest, group, private_group, shared_group, direct):
+    private, public = private_group.channel, group.channel
+    assert services.send_message_to(author=user, conversation_id=private.id,
+                                    body="Members only")[0].conversation == private
+    assert services.send_message_to(author=other_user, conversation_id=direct.id,
+                                    body="Hi")[0].conversation == direct
+    # Cannot see it: "not found", whether it exists or not.
+    for person, conversation_id in ((other_user, private.id), (guest, public.id),
+                                    (guest, direct.id), (user, 999_999)):
+        with pytest.raises(Http404):
+            services.send_message_to(author=person, conversation_id=conversation_id,
+                                     body="Hello")
+    # Sees it (a public group's channel) without belonging to it: told why not.
+    with pytest.raises(PermissionDenied):
+        services.send_message_to(author=other_user, conversation_id=public.id, body="Hello")
+    assert Message.objects.count() == 2
+
+
+def test_sending_by_id_asks_no_query_of_its_own_for_membership_or_desk(user, private_group):
+    channel = private_group.channel
+    services.send_message_to(author=user, conversation_id=channel.id, body="Warm up")
+    with CaptureQueriesContext(connection) as queries:
+        services.send_message_to(author=user, conversation_id=channel.id, body="Hello")
+    reads = [query["sql"] for query in queries.captured_queries
+             if query["sql"].startswith("SELECT")]
+    # The conversation's read carries the membership test and the group's desk, if any.
+    conversation_reads = [sql for sql in reads if 'FROM "chat_conversation"' in sql]
+    assert len(conversation_reads) == 1
+    assert '"groups_membership"' in conversation_reads[0]
+    assert '"desk_desk"' in conversation_reads[0]
+    assert not [sql for sql in reads if sql.startswith('SELECT 1 AS "a" FROM "groups_membership"')
+                or 'FROM "desk_desk"' in sql]
+
+
+def test_a_belonging_read_for_one_person_is_not_taken_for_another(user, other_user,
+                                                                  private_group):
+    conversation = permissions.conversation_for_sending(user, private_group.channel.id)
+    assert conversation.writer_belongs == (user.id, True)
+    assert permissions.can_send(user, conversation)
+    assert not permissions.can_send(other_user, conversation)
 
 
 def test_an_archived_group_channel_is_read_only(user, member, group, channel):

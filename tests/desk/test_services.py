@@ -399,6 +399,18 @@ def test_every_message_is_a_request_for_members_not_agents(it_desk, it_group, de
     assert Ticket.objects.count() == 1
 
 
+def test_a_message_sent_by_conversation_id_becomes_a_request_too(it_desk, it_group, desk_admin,
+                                                                 member, agent):
+    # The API's and the socket's path: the desk is read with the conversation, not asked.
+    setup.update_desk(actor=desk_admin, desk=it_desk, every_message_is_request=True)
+    message, _new = chat_services.send_message_to(
+        author=member, conversation_id=it_group.channel.id, body="Scanner offline")
+    assert Ticket.objects.get(message=message).requester == member
+    chat_services.send_message_to(author=agent, conversation_id=it_group.channel.id,
+                                  body="Looking")
+    assert Ticket.objects.count() == 1
+
+
 def test_messages_are_not_tickets_by_default(it_group, member, it_desk):
     chat_services.send_message(author=member, conversation=it_group.channel, body="Hello")
     assert Ticket.objects.count() == 0
