@@ -188,11 +188,14 @@ def send_message(*, author: User, conversation: Conversation, body: str, client_
     root = _thread_root(conversation, thread_root_id)
     if urgent and not permissions.can_send_urgent(author, conversation):
         raise PermissionDenied(_("Urgent messages are not enabled in this channel."))
-    mentionable = selectors.people_in(conversation)
-    if checked_by_caller and not permissions.can_send(author, conversation):
-        # Someone writing from outside the group (a desk's requester) would learn who is in it
-        # from the mentions that resolve: theirs stay plain text.
-        mentionable = mentionable.none()
+
+    def mentionable():  # asked only when the message names someone
+        if checked_by_caller and not permissions.can_send(author, conversation):
+            # Someone writing from outside the group (a desk's requester) would learn who is
+            # in it from the mentions that resolve: theirs stay plain text.
+            return User.objects.none()
+        return selectors.people_in(conversation)
+
     rendered = rich_text.render(body, mentionable=mentionable)
     try:
         with documents.removing_files_on_failure() as stored, transaction.atomic():

@@ -11,6 +11,7 @@ import html as html_entities
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import markdown
@@ -32,6 +33,10 @@ MENTION_START = re.compile(r"(?<![\w@])@(?=\w)")
 APOSTROPHES = "'\u2019"
 WORD = re.compile(rf"[\w][\w{APOSTROPHES}.-]*", re.UNICODE)
 BARE_URL = re.compile(r"(?<![(<\[\"'=])\b(https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"])")
+
+
+# Who may be mentioned: a queryset of users, or a function returning one (see render).
+Mentionable = QuerySet | Callable[[], QuerySet] | None
 
 
 @dataclass
@@ -66,7 +71,7 @@ def _lower_variants(name: str) -> set[str]:
     return {name.lower(), "".join(c.lower() if c.isascii() else c for c in name)}
 
 
-def _resolve_mentions(source: str, mentionable: QuerySet | None):
+def _resolve_mentions(source: str, mentionable: Mentionable):
     """[(start, end, user)] for the mentions in ``source`` that name exactly one person."""
     if mentionable is None:
         return []
@@ -75,6 +80,8 @@ def _resolve_mentions(source: str, mentionable: QuerySet | None):
               for variant in _lower_variants(name)}
     if not wanted:
         return []
+    if callable(mentionable):
+        mentionable = mentionable()
     people: dict[str, list] = {}
     for person in (mentionable.annotate(name_lower=Lower("display_name"))
                    .filter(name_lower__in=wanted, is_active=True)
@@ -116,8 +123,12 @@ def _link_bare_urls(source: str) -> str:
     return BARE_URL.sub(r"<\1>", source)
 
 
-def render(source: str, *, mentionable: QuerySet | None = None) -> Rendered:
-    """Markdown ``source`` as safe HTML, with the mentions of ``mentionable`` users linked."""
+def render(source: str, *, mentionable: Mentionable = None) -> Rendered:
+    """Markdown ``source`` as safe HTML, with the mentions of ``mentionable`` users linked.
+
+    ``mentionable``: a queryset of users, or a function returning one, called only when the
+    text names someone: most messages mention no one, and building the queryset of who may
+    be mentioned is not free (a chat message pays it on the way to every reader)."""
     mentions = _resolve_mentions(source, mentionable)
     token = f"rlsmention{secrets.token_hex(6)}x"
     pieces, last, links = [], 0, {}

@@ -115,6 +115,19 @@ def test_only_mentionable_people_are_mentioned(people):
     assert render("@Hugo Bernard").mentioned_ids == []
 
 
+def test_who_may_be_mentioned_is_asked_only_when_the_text_names_someone(people):
+    asked = []
+
+    def mentionable():
+        asked.append(True)
+        return everyone()
+
+    assert render("No one named here, mail me at a@b.example", mentionable).mentioned_ids == []
+    assert asked == []
+    assert render("cc @Hugo Bernard", mentionable).mentioned_ids == [people["hugo"].id]
+    assert asked == [True]
+
+
 def test_two_people_with_the_same_name_are_not_mentioned_nor_a_shorter_namesake(people):
     make_user("hugo.bernard2@hopital.example", "Hugo Bernard")
     rendered = render("@Hugo Bernard", everyone())
