@@ -187,11 +187,12 @@ def _page(user, scope: QuerySet[Post], cursor: str | None, size: int, *,
 
 def feed_for(user, *, cursor: str | None = None, kind: str = FeedFilter.ALL,
              group: Group | None = None, size: int = FEED_PAGE_SIZE,
-             comments: bool = True) -> FeedPage:
+             comments: bool = True, group_ids: list[int] | None = None) -> FeedPage:
     """The home feed: posts of the groups ``user`` is a member of, newest first, with
     announcements awaiting their acknowledgement and pinned posts on top of the first page.
-    ``comments=False``: without each post's latest comments (the API does not show them)."""
-    group_ids = my_group_ids(user)
+    ``comments=False``: without each post's latest comments (the API does not show them).
+    ``group_ids``: my_group_ids(user), when the caller has read them already."""
+    group_ids = my_group_ids(user) if group_ids is None else group_ids
     scope = Post.objects.filter(group__in=group_ids)
     if group is not None:
         scope = scope.filter(group=group)

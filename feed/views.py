@@ -26,7 +26,7 @@ from feed.models import Comment, Post
 from feed.selectors import FeedFilter, ReceiptStatus
 from groups.models import Group, Membership
 from groups.permissions import access_group
-from groups.selectors import users_who_can_see, visible_groups
+from groups.selectors import my_memberships, users_who_can_see, visible_groups
 from network.ids import MAX_ID, parse_id
 from network.reactions import palette_buttons
 
@@ -53,15 +53,21 @@ def htmx_refusals(view):
     return wrapper
 
 
-def _postable_groups(user):
+def _postable_groups(user, memberships: list[Membership] | None = None) -> list[Group]:
+    """The groups ``user`` may post in: theirs, visible and not archived, all-staff first.
+    ``memberships``: groups.selectors.my_memberships(user), when already read."""
+    if memberships is not None:
+        return [m.group for m in memberships if m.group.archived_at is None]
     groups = (visible_groups(user).filter(memberships__user=user, archived_at__isnull=True)
               .order_by("-is_all_staff", "name"))
     return list(groups)
 
 
 def _composer(user, *, group: Group | None = None, data=None, files=None,
-              also: Group | None = None, postable: list[Group] | None = None):
-    """``postable``: the user's _postable_groups when the caller has read them already."""
+              also: Group | None = None, postable: list[Group] | None = None,
+              roles: dict[int, str] | None = None):
+    """``postable``: the user's _postable_groups, and ``roles`` their role in each group
+    ({group id: role}), when the caller has read them already."""
     if group is not None:
         groups = [group]
     else:
@@ -73,8 +79,12 @@ def _composer(user, *, group: Group | None = None, data=None, files=None,
     else:
         # Each group offered is one the user may post in, so announcing needs only a manager's
         # role: one query, not three per group (the feed's query count stays constant).
-        can_announce = bool(groups) and (user.is_staff or user.memberships.filter(
-            group__in=groups, role__in=MANAGER_ROLES).exists())
+        if roles is not None:
+            manages_one = any(roles.get(g.id) in MANAGER_ROLES for g in groups)
+        else:
+            manages_one = user.memberships.filter(group__in=groups,
+                                                  role__in=MANAGER_ROLES).exists()
+        can_announce = bool(groups) and (user.is_staff or manages_one)
     initial = {"group": group.slug if group else (groups[0].slug if groups else "")}
     return ComposerForm(data, files, groups=groups, can_announce=can_announce, initial=initial)
 
@@ -113,12 +123,16 @@ def _own_comment_ids(comments, user) -> frozenset[int]:
                      if item.author_id is not None and item.author_id == user.id)
 
 
-def _cards(request, posts) -> list[dict]:
-    """Card contexts for a page; permission checks use the page's prefetched rows."""
+def _cards(request, posts, roles: dict[int, str] | None = None) -> list[dict]:
+    """Card contexts for a page; permission checks use the page's prefetched rows.
+    ``roles``: the viewer's role in each of their groups ({group id: role}), when already
+    read (the home page reads them with the viewer's groups)."""
     group_ids = {p.group_id for p in posts}
-    # The viewer's roles in one query, not can_manage() once per group on the page.
-    roles = dict(request.user.memberships.filter(group__in=group_ids)
-                 .values_list("group_id", "role"))
+    if roles is None:
+        # The viewer's roles in one query, not can_manage() once per group on the page.
+        roles = dict(request.user.memberships.filter(group__in=group_ids)
+                     .values_list("group_id", "role"))
+    roles = {group_id: role for group_id, role in roles.items() if group_id in group_ids}
     member_of = set(roles)
     managed = group_ids if request.user.is_staff else {
         group_id for group_id, role in roles.items() if role in MANAGER_ROLES}
@@ -160,10 +174,11 @@ def _render_card(request, post_id: int, *, status: int = 200):
     return render(request, "feed/_post_card.html", context, status=status)
 
 
-def _page_context(request, page, *, base_url: str, filters: dict) -> dict:
+def _page_context(request, page, *, base_url: str, filters: dict,
+                  roles: dict[int, str] | None = None) -> dict:
     query = {k: v for k, v in filters.items() if v}
     # One call for both lists: _cards reads the reader's roles once for the page.
-    every_card = _cards(request, [*page.top, *page.posts])
+    every_card = _cards(request, [*page.top, *page.posts], roles)
     card_html.render_cards(request, every_card)
     top_cards, cards = every_card[:len(page.top)], every_card[len(page.top):]
     return {"top_cards": top_cards, "cards": cards,
@@ -178,23 +193,27 @@ def home(request):
     kind = request.GET.get("kind", FeedFilter.ALL)
     if kind not in FeedFilter.CHOICES:
         kind = FeedFilter.ALL
-    my_groups = _postable_groups(request.user)
+    # The reader's groups and roles, read once for the feed, its cards and the composer.
+    memberships = my_memberships(request.user)
+    roles = {m.group_id: m.role for m in memberships}
+    my_groups = _postable_groups(request.user, memberships)
     group = None
     if request.GET.get("group"):
         group = next((g for g in my_groups if g.slug == request.GET["group"]), None)
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.feed_for(request.user, cursor=cursor, kind=kind, group=group)
+        page = selectors.feed_for(request.user, cursor=cursor, kind=kind, group=group,
+                                  group_ids=list(roles))
     except ValidationError:
         return redirect("home")
     context = _page_context(request, page, base_url=reverse("home"),
                             filters={"kind": kind if kind != FeedFilter.ALL else "",
-                                     "group": group.slug if group else ""})
+                                     "group": group.slug if group else ""}, roles=roles)
     if request.htmx and cursor:
         return render(request, "feed/_feed_page.html", context)
     context.update({"nav": "feed", "kind": kind, "filter_group": group, "my_groups": my_groups,
                     "filters": FeedFilter,
-                    "composer": _composer(request.user, postable=my_groups),
+                    "composer": _composer(request.user, postable=my_groups, roles=roles),
                     "member_group_ids": [g.id for g in my_groups]})
     if page.awaiting_count is not None:  # the badge's figure, without counting again
         context["awaiting_ack_count"] = page.awaiting_count

@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 Role = Membership.Role
-# GET / with a full first page: session and user, the page's posts and their prefetches, the
-# "top" posts and theirs, the composer's groups, the navigation badges.
-HOME_MAX_QUERIES = 30
+# GET / with a full first page: session and user, the reader's groups and roles (once, for
+# the feed, its cards and the composer), the "top" ids, the page's ids, the cards' posts and
+# their prefetches, the navigation badges and the socket's resume point.
+HOME_MAX_QUERIES = 18
 
 
 # --- Helpers and fixtures ----------------------------------------------------------------------

@@ -5,7 +5,12 @@ from django.contrib.auth.models import AnonymousUser
 
 from groups import services
 from groups.models import Group
-from groups.selectors import listed_groups, visible_groups
+from groups.selectors import (
+    listed_groups,
+    my_memberships,
+    visible_groups,
+    visible_member_group_ids,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +95,40 @@ def test_group_initials_skip_small_linking_words(user):
 
     assert create_group(creator=user, name="Cellule de crise").initials == "C"
     assert create_group(creator=user, name="Soins Intensifs").initials == "SI"
+
+
+# --- my_memberships: the reader's groups and roles, in one query ---------------------------------
+
+def test_my_memberships_are_the_groups_one_belongs_to_and_sees_with_ones_role(
+        user, other_user, guest, every_group, django_assert_num_queries):
+    services.add_member(actor=user, group=every_group["private"], user=other_user)
+    closed = services.create_group(creator=user, name="Ancien projet",
+                                   visibility=Group.Visibility.PRIVATE, allow_guests=True)
+    services.add_member(actor=user, group=closed, user=guest)
+    services.update_group(actor=user, group=closed, allow_guests=False)
+    for person in (user, other_user, guest):
+        with django_assert_num_queries(1):
+            memberships = my_memberships(person)
+            groups = {m.group.name for m in memberships}
+        assert {m.group_id for m in memberships} == {
+            row["group_id"] for row in visible_member_group_ids(person)}
+    assert {m.group.name: m.role for m in my_memberships(other_user)} == {
+        "Cadres de santé": "member"}
+    assert {m.group.name for m in my_memberships(guest)} == {"Projet MedTech"}
+    assert groups == {"Projet MedTech"}
+    assert {m.role for m in my_memberships(user)} == {"owner"}
+
+
+def test_my_memberships_put_the_all_staff_group_first_then_names_in_order(
+        user, staff_user, every_group):
+    all_staff = services.create_group(creator=staff_user, name="Zz Tout le personnel",
+                                      is_all_staff=True)
+    names_in_order = [m.group.name for m in my_memberships(user)]
+    assert names_in_order[0] == all_staff.name
+    assert names_in_order[1:] == sorted(names_in_order[1:])
+
+
+def test_my_memberships_of_the_anonymous_and_the_deactivated_are_empty(user, every_group):
+    assert my_memberships(AnonymousUser()) == []
+    user.is_active = False
+    assert my_memberships(user) == []
