@@ -16,6 +16,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -103,34 +104,57 @@ def attachment_for(user, attachment_id) -> Attachment | None:
                                       document__isnull=False).first())
 
 
-def with_details(posts: QuerySet[Post], user, *, comments: bool = True) -> QuerySet[Post]:
+def with_details(posts: QuerySet[Post], user, *, comments: bool = True) -> list[Post]:
     """Everything a post card shows, in a constant number of queries for any page.
-    ``comments=False`` leaves out the latest comments (the API lists them apart)."""
-    options = PollOption.objects.annotate(vote_count=Count("votes")).order_by("position", "id")
-    my_votes = PollVote.objects.filter(user=user) if user.is_authenticated else PollVote.objects.none()
-    polls = Poll.objects.prefetch_related(
-        Prefetch("options", queryset=options),
-        Prefetch("votes", queryset=my_votes, to_attr="my_votes"),
-    ).annotate(voter_count=Count("votes__user", distinct=True))
-    my_receipts = (Receipt.objects.filter(user=user) if user.is_authenticated
-                   else Receipt.objects.none())
-    posts = posts.select_related("author", "group").prefetch_related(
+    ``comments=False`` leaves out the latest comments (the API lists them apart).
+
+    A poll, the reader's receipt and the latest comments are read only for the posts that
+    have them (polls, announcements, posts with comments): a page without any poll or
+    announcement, the usual page, pays none of their five queries. The posts that lack them
+    get empty ones, so a card never reads them one by one."""
+    loaded = list(posts.select_related("author", "group").prefetch_related(
         Prefetch("attachments", queryset=shown_attachments()),
         Prefetch("reactions", queryset=Reaction.objects.select_related("user")
                  .only("id", "post_id", "emoji", "user_id", "user__display_name")
                  .order_by("created", "id")),
-        Prefetch("poll", queryset=polls),
-        Prefetch("receipts", queryset=my_receipts, to_attr="my_receipts"),
-    )
+    ))
+    polls = [post for post in loaded if post.kind == Post.Kind.POLL]
+    if polls:
+        options = PollOption.objects.annotate(vote_count=Count("votes")).order_by("position", "id")
+        my_votes = (PollVote.objects.filter(user=user) if user.is_authenticated
+                    else PollVote.objects.none())
+        prefetch_related_objects(polls, Prefetch("poll", queryset=Poll.objects.prefetch_related(
+            Prefetch("options", queryset=options),
+            Prefetch("votes", queryset=my_votes, to_attr="my_votes"),
+        ).annotate(voter_count=Count("votes__user", distinct=True))))
+    announcements = _having(loaded, "my_receipts", lambda post: (
+        post.kind == Post.Kind.ANNOUNCEMENT and user.is_authenticated))
+    if announcements:
+        prefetch_related_objects(announcements, Prefetch(
+            "receipts", queryset=Receipt.objects.filter(user=user), to_attr="my_receipts"))
     if not comments:
-        return posts
-    latest_comments = (Comment.objects.filter(parent__isnull=True).select_related("author")
-                       .prefetch_related(Prefetch("replies", queryset=Comment.objects
-                                                  .select_related("author")
-                                                  .order_by("created", "id")))
-                       .order_by("-created", "-id"))[:COMMENTS_PREVIEW]
-    return posts.prefetch_related(
-        Prefetch("comments", queryset=latest_comments, to_attr="latest_comments"))
+        return loaded
+    commented = _having(loaded, "latest_comments", lambda post: post.comment_count > 0)
+    if commented:
+        latest_comments = (Comment.objects.filter(parent__isnull=True).select_related("author")
+                           .prefetch_related(Prefetch("replies", queryset=Comment.objects
+                                                      .select_related("author")
+                                                      .order_by("created", "id")))
+                           .order_by("-created", "-id"))[:COMMENTS_PREVIEW]
+        prefetch_related_objects(commented, Prefetch("comments", queryset=latest_comments,
+                                                     to_attr="latest_comments"))
+    return loaded
+
+
+def _having(posts: list[Post], attribute: str, has) -> list[Post]:
+    """The posts for which ``has(post)``; the others get an empty ``attribute`` at once."""
+    chosen = []
+    for post in posts:
+        if has(post):
+            chosen.append(post)
+        else:
+            setattr(post, attribute, [])
+    return chosen
 
 
 @dataclass
@@ -215,7 +239,8 @@ def group_posts(user, group: Group, *, cursor: str | None = None,
 
 
 def post_with_details(user, post_id: int) -> Post | None:
-    return with_details(visible_posts(user).filter(id=post_id), user).first()
+    posts = with_details(visible_posts(user).filter(id=post_id), user)
+    return posts[0] if posts else None
 
 
 def comments_of(post: Post) -> list[Comment]:

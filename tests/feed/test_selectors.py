@@ -477,3 +477,29 @@ def test_feed_page_costs_a_constant_number_of_queries(user, member, group,
         page = render_feed(member)
     assert len(page.top) == 2
     assert len(page.posts) == count - 1
+
+
+# Without polls, announcements or comments on the page: my groups, the top ids (2), the
+# page's ids, the posts, their attachments and reactions.
+PLAIN_PAGE_QUERIES = 7
+
+
+def test_a_page_without_polls_announcements_or_comments_does_not_ask_for_them(
+        user, member, group, django_assert_num_queries):
+    for n in range(5):
+        services.react(user=member, post=post(user, group, f"Plain {n}"), emoji="👍")
+    with django_assert_num_queries(PLAIN_PAGE_QUERIES):
+        page = render_feed(member)
+    assert len(page.posts) == 5
+    assert all(card.latest_comments == [] and card.my_receipts == [] for card in page.posts)
+    # One comment, one poll, one announcement: each brings its own reads back, for that post.
+    commented = page.posts[0]
+    services.add_comment(author=member, post=commented, body="First!")
+    post(user, group, "", kind="poll", poll=services.PollSpec("Lunch?", ["Yes", "No"]))
+    post(user, group, "Read me", kind="announcement")
+    with django_assert_num_queries(FEED_PAGE_QUERIES):
+        page = render_feed(member)
+    by_id = {card.id: card for card in page.posts}
+    assert [c.body for c in by_id[commented.id].latest_comments] == ["First!"]
+    assert [o.label for o in page.posts[1].poll.options.all()] == ["Yes", "No"]
+    assert page.posts[0].my_receipts == []  # the announcement, not seen yet
