@@ -30,7 +30,14 @@ from chat.models import (
 from chat.permissions import visible_conversations
 from groups.models import Membership
 from groups.selectors import visible_groups
-from network.realtime import ORG_STREAM, events_since, group_stream, resume_limit, user_stream
+from network.realtime import (
+    ORG_STREAM,
+    events_since,
+    group_stream,
+    latest_event_id,
+    resume_limit,
+    user_stream,
+)
 from notifications.selectors import availability_of, muted_scopes
 
 
@@ -68,12 +75,6 @@ def missed_events(streams: set[str], last_event_id: int) -> tuple[list, bool]:
     if len(events) > limit:
         return [], True
     return [envelope(event) for event in events], False
-
-
-def latest_event_id() -> int:
-    from network.models import Event
-
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 # --- Conversations and messages --------------------------------------------------------------

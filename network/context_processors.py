@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 
+from network.realtime import latest_event_id
+
 
 def organisation_name(request) -> str:
     """The organisation's name: the Site's name (set in the admin), else the setting."""
@@ -8,16 +10,12 @@ def organisation_name(request) -> str:
     return settings.RELAIS_ORGANISATION_NAME if name in ("", "example.com") else name
 
 
-def _latest_event_id() -> int:
-    from network.models import Event
-
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
 def relais(request):
+    # Read before the page's data by PageEventMiddleware (see there and socket.js); a page
+    # drawn without it (a test's RequestFactory) reads it when the template asks.
+    page_event_id = getattr(request, "page_event_id", None)
     return {
         "organisation_name": organisation_name(request),
         "signup_mode": settings.RELAIS_SIGNUP_MODE,
-        # Called by the template only where a page opens the socket (see socket.js).
-        "latest_event_id": _latest_event_id,
+        "latest_event_id": latest_event_id if page_event_id is None else page_event_id,
     }

@@ -3,6 +3,8 @@
 from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
+from network.realtime import latest_event_id
+
 
 class RejectNulCharactersMiddleware:
     """Refuse parameters holding NUL characters with a 400.
@@ -27,3 +29,30 @@ class RejectNulCharactersMiddleware:
     def _has_nul(params) -> bool:
         return any("\x00" in key or any("\x00" in value for value in values)
                    for key, values in params.lists())
+
+
+class PageEventMiddleware:
+    """Read the newest event id before a page reads anything else (``request.page_event_id``).
+
+    A page gives it to its socket (``<body data-last-event-id>``), which then drops every
+    event up to it: the page already shows their effects. That holds only if the id is read
+    before the page's data. An event is stored after its transaction commits, and event ids
+    are handed out in order, so every event with an id up to this one belongs to a write
+    committed before this read, hence before the page read its data. Read at the end of the
+    render instead, a write committed meanwhile would be missing from the page and its event
+    dropped. Only requests that can draw a whole page pay for it (not htmx fragments, not the
+    API), and a page draws it anyway.
+    """
+
+    SKIPPED_PREFIXES = ("/api/", "/static/", "/media/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated
+                and not request.headers.get("HX-Request")
+                and not request.path.startswith(self.SKIPPED_PREFIXES)):
+            request.page_event_id = latest_event_id()
+        return self.get_response(request)

@@ -126,6 +126,13 @@ def _store_and_push(stream: str, event_type: str, data: dict) -> None:
         threading.Thread(target=push, daemon=True).start()
 
 
+def latest_event_id() -> int:
+    """The newest stored event's id (0 when there is none)."""
+    from network.models import Event
+
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def events_since(streams: list[str], last_id: int):
     """Persistent events a client missed since ``last_id`` on ``streams``, oldest first.
 

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.MandatoryMFAMiddleware",
+    # Last: after authentication, and before the view reads anything.
+    "network.middleware.PageEventMiddleware",
 ]
 
 ROOT_URLCONF = "network.urls"

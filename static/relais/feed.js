@@ -130,13 +130,18 @@ document.addEventListener("relais:announcement.receipts_changed", (event) => {
   }
 });
 
-// Navigation badges.
+// Navigation badges. What a screen reader says follows the figure: the badge carries its
+// label's two forms (drawn for 1 and for 2), and the language's plural rules pick one.
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || "en");
 function setBadge(name, count) {
   document.querySelectorAll(`[data-badge="${name}"]`).forEach((badge) => {
     badge.dataset.count = String(count);
     badge.hidden = count <= 0;
     const visible = badge.querySelector("[aria-hidden]");
     if (visible) visible.textContent = count;
+    const spoken = badge.querySelector(".visually-hidden");
+    const form = pluralRules.select(count) === "one" ? badge.dataset.labelOne : badge.dataset.labelOther;
+    if (spoken && form) spoken.textContent = form.replace(/\d+/, String(count));
   });
 }
 function badgeCount(name) {

@@ -2,9 +2,11 @@
 // last event id it saw, drops duplicates, and re-emits every event as a DOM event
 // "relais:<type>" on document (detail = the envelope), so pages and htmx can react.
 //
-// A page starts from the last event id that existed when the server rendered it (the body's
-// data-last-event-id): whatever happened after the render reaches the page, and what the page
-// already shows is not replayed by a later page load.
+// A page starts from the last event id that existed when the server began drawing it (the
+// body's data-last-event-id, read before the page's data): whatever happened after reaches the
+// page, and the events up to it are dropped, even when a resume repeats them (its overlap, see
+// docs/realtime.md): the page shows them already, and a counter (a badge) or a snapshot (an
+// announcement's readers) applied twice would be wrong.
 const SEEN_LIMIT = 2000;
 // The channel layer may drop a message (a full queue, a restarting process): now and then the
 // socket asks again for what it missed, as after a reconnect. Replays it has seen are dropped.
@@ -15,7 +17,14 @@ class RelaisSocket {
     this.seen = new Set();
     this.attempt = 0;
     this.lastEventId = Number(document.body.dataset.lastEventId || 0);
-    this.connect();
+    this.pageEventId = this.lastEventId;
+    // Connect once every script of the page has run (module scripts run before
+    // DOMContentLoaded): a replay arriving earlier would reach no listener and be lost.
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", () => this.connect(), { once: true });
+    } else {
+      this.connect();
+    }
     setInterval(() => {
       if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
     }, RESUME_EVERY_MS);
@@ -37,7 +46,7 @@ class RelaisSocket {
   }
 
   send(frame) {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
   }
 
   onMessage(msg) {
@@ -49,13 +58,15 @@ class RelaisSocket {
       // Ask for what happened since the page was rendered (or since the socket dropped).
       if (this.lastEventId) this.send({ type: "resume", last_event_id: this.lastEventId });
       else this.remember(frame.last_event_id);
+    } else if (frame.type === "resume.done") {
+      document.documentElement.dataset.resumed = "true";  // caught up (browser tests wait for it)
     } else if (frame.type === "resync.required") {
       this.remember(0);
       document.dispatchEvent(new CustomEvent("relais:resync.required", { detail: frame }));
       return;
     }
     if (typeof frame.id === "number") {
-      if (this.seen.has(frame.id)) return;
+      if (frame.id <= this.pageEventId || this.seen.has(frame.id)) return;
       this.seen.add(frame.id);
       if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
       if (frame.id > this.lastEventId) this.remember(frame.id);

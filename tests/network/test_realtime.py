@@ -5,11 +5,15 @@ from pathlib import Path
 
 import pytest
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from network import realtime
+from network.middleware import PageEventMiddleware
 from network.models import Event
 from network.tasks import prune_events
 
@@ -138,3 +142,52 @@ def test_every_event_type_is_documented():
     built = {event_type for module in root.glob("*/events.py")
              for event_type in re.findall(r'"type": "([a-z_]+\.[a-z_]+)"', module.read_text())}
     assert built and built <= documented, built - documented
+
+
+# --- A page's event id: read before the page's data ------------------------------------------
+
+PAGE_EVENT_ID = re.compile(r'data-last-event-id="(\d+)"')
+
+
+def _page_event_id(response) -> int:
+    return int(PAGE_EVENT_ID.search(response.content.decode()).group(1))
+
+
+def test_a_page_takes_the_newest_event_id_before_reading_its_data(member_client, monkeypatch):
+    # The socket drops the events up to the page's id as already shown, so an event stored
+    # while the page is being drawn must not be counted in: its write may not be on the page.
+    from feed import selectors as feed_selectors
+
+    before = realtime.latest_event_id()
+    real_feed_for = feed_selectors.feed_for
+
+    def feed_for_during_a_write(*args, **kwargs):
+        Event.objects.create(stream="org", type="post.created", data={})
+        return real_feed_for(*args, **kwargs)
+
+    monkeypatch.setattr(feed_selectors, "feed_for", feed_for_during_a_write)
+    response = member_client.get("/")
+    assert response.status_code == 200
+    assert realtime.latest_event_id() > before
+    assert _page_event_id(response) == before
+
+
+def test_fragments_and_the_api_do_not_read_the_page_event_id(user):
+    seen = []
+
+    def view(request):
+        seen.append(getattr(request, "page_event_id", None))
+        return HttpResponse()
+
+    middleware = PageEventMiddleware(view)
+    factory = RequestFactory()
+    for path, headers in (("/", {}), ("/", {"HX-Request": "true"}), ("/api/v1/feed", {}),
+                          ("/static/relais/relais.css", {})):
+        request = factory.get(path, headers=headers)
+        request.user = user
+        middleware(request)
+    Event.objects.create(stream="org", type="post.created", data={})
+    anonymous = factory.get("/")
+    anonymous.user = AnonymousUser()
+    middleware(anonymous)
+    assert seen == [0, None, None, None, None]
