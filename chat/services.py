@@ -29,7 +29,7 @@ from chat.models import (
 )
 from documents import services as documents
 from documents.filetypes import IMAGE_TYPES
-from groups.models import Group
+from groups.models import Group, Membership
 from network import rich_text
 from network.reactions import REACTION_EMOJI
 from network.realtime import send_events_on_commit
@@ -333,7 +333,7 @@ def _target(message: Message) -> notifications.Target:
 
 def _notify_about(message: Message, root: Message | None, mentioned: list[int]) -> None:
     conversation = message.conversation
-    if not mentioned and root is None and conversation.is_channel:
+    if not mentioned and root is None and conversation.is_channel and not message.urgent:
         return  # a plain message in a channel notifies no one: its target is not even built
     target = _target(message)
     if mentioned:
@@ -343,7 +343,17 @@ def _notify_about(message: Message, root: Message | None, mentioned: list[int]) 
         followers = set(ThreadFollow.objects.filter(root=root).values_list("user_id", flat=True))
         notifications.notify(followers - set(mentioned), Notification.Kind.REPLY, target,
                              actor=message.author, urgent=message.urgent)
-    elif not conversation.is_channel:
+    elif conversation.is_channel:
+        if message.urgent:
+            # An urgent message (where the group's admins allow them) is for the group's
+            # members, at once, whatever their hours and even if they muted the channel; not
+            # for everyone who could read a public group's channel.
+            members = Membership.objects.filter(group_id=conversation.group_id).values("user_id")
+            readers = set(selectors.people_in(conversation).filter(id__in=members)
+                          .values_list("id", flat=True))
+            notifications.notify(readers - set(mentioned), Notification.Kind.URGENT_MESSAGE,
+                                 target, actor=message.author, urgent=True)
+    else:
         people = set(conversation.participants.values_list("user_id", flat=True))
         notifications.notify(people - set(mentioned), Notification.Kind.DIRECT_MESSAGE, target,
                              actor=message.author, urgent=message.urgent)

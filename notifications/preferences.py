@@ -18,6 +18,7 @@ DEFAULT_CHANNELS: dict[str, dict[str, bool]] = {
     Kind.REPLY: {"in_app": True, "email": False, "push": True},
     Kind.REACTION: _QUIET,
     Kind.DIRECT_MESSAGE: _PERSONAL,
+    Kind.URGENT_MESSAGE: _PERSONAL,
     Kind.ANNOUNCEMENT: _PERSONAL,
     Kind.ANNOUNCEMENT_REMINDER: _PERSONAL,
     Kind.ACKNOWLEDGEMENT_DUE: _PERSONAL,
@@ -29,7 +30,7 @@ DEFAULT_CHANNELS: dict[str, dict[str, bool]] = {
 
 # What a group set to "mentions and announcements only" still sends.
 IMPORTANT_KINDS = frozenset({Kind.MENTION, Kind.ANNOUNCEMENT, Kind.ANNOUNCEMENT_REMINDER,
-                             Kind.ACKNOWLEDGEMENT_DUE, Kind.TICKET})
+                             Kind.ACKNOWLEDGEMENT_DUE, Kind.TICKET, Kind.URGENT_MESSAGE})
 
 
 def channels_for(overrides: dict | None, kind: str) -> dict[str, bool]:

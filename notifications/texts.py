@@ -21,6 +21,7 @@ def describe(notification: Notification, *, actors: list | None = None) -> str:
         Kind.REPLY: _("%(actor)s replied in %(group)s"),
         Kind.REACTION: _("%(actor)s reacted to your post in %(group)s"),
         Kind.DIRECT_MESSAGE: _("%(actor)s sent you a message"),
+        Kind.URGENT_MESSAGE: _("Urgent: %(actor)s wrote in %(group)s"),
         Kind.ANNOUNCEMENT: _("New announcement in %(group)s"),
         Kind.ANNOUNCEMENT_REMINDER: _("Reminder from %(actor)s: please read this announcement "
                                       "in %(group)s"),

@@ -259,3 +259,34 @@ def test_a_refused_reaction_notifies_no_one(user, member, channel, guest):
     with pytest.raises(PermissionDenied):
         services.react(user=guest, message=message, emoji="👍")
     assert not Notification.objects.filter(kind=Kind.REACTION).exists()
+
+
+# --- Urgent messages in a channel ------------------------------------------------------------
+
+def test_an_urgent_channel_message_reaches_every_member_at_once_even_through_a_mute(
+        user, member, third_user, guest, channel, group):
+    # ``group`` is public: third_user reads its channel without being a member.
+    services.set_urgent_allowed(actor=user, conversation=channel, allowed=True)
+    services.set_muted(user=member, conversation=channel, muted=True)
+    send(user, channel, "Le chariot d'urgence est prêt")
+    assert not about_messages(member).exists()  # a plain message notifies no one
+    urgent = send(user, channel, "Chariot d'urgence à vérifier en salle 3", urgent=True)
+    reached = about_messages(member, Kind.URGENT_MESSAGE)
+    assert list(reached.values_list("target_id", "urgent")) == [(urgent.id, True)]
+    assert not about_messages(user).exists()  # not its author
+    assert not about_messages(third_user).exists()  # reads the channel, is not a member
+    assert not about_messages(guest).exists()
+
+
+def test_someone_named_in_an_urgent_message_is_told_once_as_a_mention(user, member, channel):
+    services.set_urgent_allowed(actor=user, conversation=channel, allowed=True)
+    send(user, channel, "@Hugo Bernard salle 3 tout de suite", urgent=True)
+    assert list(about_messages(member).values_list("kind", "urgent")) == [(Kind.MENTION, True)]
+
+
+def test_a_mention_in_a_plain_channel_message_notifies_no_one_else(user, member, third_user,
+                                                                   channel):
+    group_services.join_group(user=third_user, group=channel.group)
+    send(user, channel, "@Hugo Bernard tu peux passer ?")
+    assert about_messages(member).count() == 1
+    assert not about_messages(third_user).exists()
