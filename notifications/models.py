@@ -12,7 +12,7 @@ class Notification(models.Model):
         REPLY = "reply", _("Replies to my posts and threads")
         REACTION = "reaction", _("Reactions to what I wrote")
         DIRECT_MESSAGE = "direct_message", _("Direct messages")
-        URGENT_MESSAGE = "urgent_message", _("Urgent messages in my groups' channels")
+        URGENT_MESSAGE = "urgent_message", _("Urgent messages in my groups")
         ANNOUNCEMENT = "announcement", _("Announcements")
         ANNOUNCEMENT_REMINDER = "announcement_reminder", _("Announcement reminders")
         ACKNOWLEDGEMENT_DUE = "acknowledgement_due", _("Acknowledgements due soon")
