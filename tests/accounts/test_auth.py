@@ -123,6 +123,17 @@ def test_login_with_email_and_password(anonymous_client, user):
     assert anonymous_client.get(reverse("home")).status_code == 200
 
 
+def test_the_signed_in_message_is_in_the_persons_language_not_the_browsers(anonymous_client,
+                                                                          user):
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    response = anonymous_client.post(reverse("account_login"),
+                                     {"login": user.email, "password": "correct-horse-42"},
+                                     headers={"accept-language": "en"}, follow=True)
+    flashes = [str(message) for message in response.context["messages"]]
+    assert flashes == ["Connexion avec Camille Martin réussie."]
+
+
 def test_failed_logins_are_rate_limited(anonymous_client, user, settings):
     cache.clear()
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed": "3/5m/key"}

@@ -51,6 +51,16 @@ def test_results_are_grouped_by_kind_with_counts_and_highlighted(member_client, 
     assert 'href="?q=hygi%C3%A8ne&amp;kind=post"' in body
 
 
+def test_a_sections_show_all_link_names_its_kind_grammatically_in_french(member_client, user,
+                                                                         group):
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    for n in range(5):
+        put(group=group, body=f"Protocole hygiène numéro {n}", author=user)
+    body = member_client.get(URL, {"q": "hygiène"}).content.decode()
+    assert "Afficher les 5 résultats : Publications" in body
+
+
 def test_other_peoples_groups_never_show(other_client, content):
     body = other_client.get(URL, {"q": "hygiène"}).content.decode()
     assert f'/post/{content["hidden"]}/' not in body and "cadres" not in body
