@@ -71,16 +71,37 @@ document.addEventListener("relais:conversation.read", refreshSidebar);
 document.addEventListener("relais:message.deleted", refreshSidebar);
 document.addEventListener("relais:session.ready", refreshSidebar);
 
+// --- Reaction pickers -----------------------------------------------------------------------
+// A picker opened low in the history opens upwards, so the history's edge does not cut its
+// palette; Escape closes it and gives the focus back to its button.
+document.addEventListener("toggle", (event) => {
+  const picker = event.target;
+  if (!(picker instanceof HTMLDetailsElement) || !picker.matches(".message-actions .reaction-picker") || !picker.open) return;
+  const box = picker.closest(".chat-history, .thread-pane, #thread-pane") || document.documentElement;
+  const area = box.getBoundingClientRect();
+  picker.classList.toggle("opens-up", picker.getBoundingClientRect().bottom > area.top + area.height / 2);
+}, true);
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const picker = document.activeElement?.closest?.(".reaction-picker[open]");
+  if (!picker) return;
+  picker.open = false;
+  picker.querySelector("summary")?.focus();
+  event.stopPropagation();
+}, true);
+
 // --- Presence --------------------------------------------------------------------------------
+const presenceLabel = (status) => ({ online: t("i18nOnline", "Online"), away: t("i18nAway", "Away") }[status]
+  || t("i18nPresenceOffline", "Offline"));
 document.addEventListener("relais:presence.changed", (event) => {
   const { user_id: userId, status } = event.detail.data;
   document.querySelectorAll(`[data-presence-user="${userId}"]`).forEach((dot) => {
     dot.className = `presence-dot presence-${status}`;
-    dot.title = status;
+    dot.title = presenceLabel(status);
   });
   document.querySelectorAll(`[data-presence-text="${userId}"]`).forEach((label) => {
     label.dataset.status = status;
-    label.textContent = { online: t("i18nOnline", "Online"), away: t("i18nAway", "Away") }[status] || t("i18nOffline", "Offline");
+    label.textContent = presenceLabel(status);
   });
 });
 
@@ -118,7 +139,8 @@ if (root) {
     const windowList = fragment(markup).querySelector(".message-window");
     const added = [];
     for (const li of [...windowList.children]) if (place(li, container)) added.push(li);
-    root.querySelector("[data-chat-empty]")?.remove();
+    // "No messages yet" goes once there is one, not on a catch-up that found none.
+    if (messagesIn(list).length) root.querySelector("[data-chat-empty]")?.remove();
     return { added, moreBefore: windowList.dataset.moreBefore === "1", moreAfter: windowList.dataset.moreAfter === "1" };
   }
 

@@ -119,7 +119,28 @@ document.addEventListener("focusout", (event) => {
   if (card && !isTypingIn(card)) { delete card.dataset.stale; setTimeout(() => refreshCard(card.dataset.postId), 0); }
 });
 
-// The receipts dashboard: counts and progress bars follow the readers live.
+// The receipts dashboard: counts and progress bars follow the readers live; the list of
+// readers (with its filters) and the reminders' card are drawn again from the page, at most
+// every two seconds (a shift change brings hundreds of confirmations a minute), and not while
+// the focus is inside one of them.
+const RECEIPT_LISTS = ["receipt-rows", "receipt-reminders"];
+let receiptListsDue = null;
+function redrawReceiptLists() {
+  if (receiptListsDue) return;
+  receiptListsDue = setTimeout(async () => {
+    receiptListsDue = null;
+    const response = await fetch(location.href, { credentials: "same-origin" }).catch(() => null);
+    if (!response?.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of RECEIPT_LISTS) {
+      const fresh = page.getElementById(id);
+      const shown = document.getElementById(id);
+      if (!fresh || !shown || shown.contains(document.activeElement)) continue;
+      shown.replaceWith(fresh);
+      if (window.htmx) window.htmx.process(fresh);
+    }
+  }, 2000);
+}
 document.addEventListener("relais:announcement.receipts_changed", (event) => {
   const { post_id: postId, counts } = event.detail.data;
   const panel = document.querySelector(`[data-receipts-for="${postId}"]`);
@@ -128,6 +149,7 @@ document.addEventListener("relais:announcement.receipts_changed", (event) => {
     panel.querySelectorAll(`[data-count="${key}"]`).forEach((el) => { el.textContent = value; });
     panel.querySelectorAll(`[data-progress="${key}"]`).forEach((el) => { el.value = value; });
   }
+  redrawReceiptLists();
 });
 
 // Navigation badges. What a screen reader says follows the figure: the badge carries its

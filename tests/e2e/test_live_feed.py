@@ -96,6 +96,14 @@ def test_the_readers_dashboard_follows_an_acknowledgement_live(person):
     # Pushed after the receipt commits (by a task, at most once a second, with Redis): a loaded
     # machine may take a few seconds.
     expect(acknowledged).to_have_text(str(before + 1), timeout=20_000)
+    # The readers' list and the reminders' card follow too (drawn again within two seconds).
+    # Camille leaves the "not confirmed" rows (the list may be filtered to those, or show her
+    # with her time of confirmation).
+    expect(admin.locator("#receipt-rows tbody tr:not(:has(.ack-yes))",
+                         has_text="Camille Martin")).to_have_count(0, timeout=10_000)
+    audience = int(admin.locator("[data-receipt-counts] [data-count=audience]").inner_text())
+    expect(admin.locator("#receipt-reminders")).to_contain_text(
+        str(audience - before - 1), timeout=10_000)
     screenshot(admin, "announcement-dashboard-live")
 
 
