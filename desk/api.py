@@ -98,6 +98,11 @@ def _request_data(desk, payload: RequestIn, intake_form):
         data["priority"] = payload.priority or Priority.NORMAL
     if payload.category is not None:
         data["category"] = str(payload.category)
+    if payload.description:
+        if intake_form is not None:
+            errors["description"] = [_("A form's request is described by its answers.")]
+        else:
+            data["description"] = payload.description
     specs = list(intake_form.fields.all()) if intake_form else []
     by_name = {spec.key: spec for spec in specs} | {str(spec.pk): spec for spec in specs}
     unknown = sorted(set(payload.answers) - set(by_name))

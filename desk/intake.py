@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import visible_people
 from desk.models import FormField, IntakeForm
+from network.form_fields import MultipleFileField
 
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
 
 
 def _field(spec: FormField, requester) -> forms.Field:
@@ -63,10 +65,30 @@ class RequestForm(forms.Form):
         self.specs = list(intake_form.fields.all()) if intake_form else []
         for spec in self.specs:
             self.fields[spec.key] = _field(spec, requester)
+        if intake_form is None:
+            # "Other request": the requester's own words, and files (a screenshot of the
+            # error, a photo of the broken device).
+            self.fields["description"] = forms.CharField(
+                label=_("Description"), required=False, max_length=DESCRIPTION_MAX,
+                widget=forms.Textarea(attrs={"rows": 6}),
+                help_text=_("What happens, where, since when: anything that helps the desk."))
+            self.fields["files"] = MultipleFileField(
+                label=_("Files"), required=False,
+                help_text=_("A screenshot or a photo, for example."))
+
+    @property
+    def has_files(self) -> bool:
+        return "files" in self.fields or any(spec.kind == FormField.Kind.FILE
+                                             for spec in self.specs)
 
     def answers(self) -> tuple[list[dict], list]:
         """The stored answers and the uploaded files, once the form is valid."""
         rows, files = [], []
+        description = (self.cleaned_data.get("description") or "").strip()
+        if description:
+            rows.append({"field": None, "label": _("Description"), "kind": "long_text",
+                         "value": description, "text": description})
+        files.extend(self.cleaned_data.get("files") or [])
         for spec in self.specs:
             value = self.cleaned_data.get(spec.key)
             rows.append({"field": spec.pk, "label": spec.label, "kind": spec.kind,

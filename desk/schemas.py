@@ -197,6 +197,8 @@ class RequestIn(Schema):
     answers: dict[str, Any] = Field(default_factory=dict,
                                     description="The form's answers by field key (`field_12`) "
                                                 "or id (`12`).")
+    description: str | None = Field(None, description="A request without a form: what "
+                                                       "happens, in the requester's words.")
 
 
 class TicketPatch(Schema):

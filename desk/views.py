@@ -269,6 +269,6 @@ def new_request(request, slug):
     _describe(form)
     return render(request, "desk/new_request.html", {
         "nav": "desks", "desk": desk, "group": desk.group, "intake_form": intake_form,
-        "form": form, "has_files": any(spec.kind == "file" for spec in form.specs),
+        "form": form, "has_files": form.has_files,
         "other_forms": selectors.forms_of(desk) if intake_form is None else ()},
         status=422 if form.is_bound and form.errors else 200)

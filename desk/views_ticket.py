@@ -112,6 +112,10 @@ def _page_context(request, ticket: Ticket, **extra) -> dict:
         "sees_channel": sees_channel, "attachments": attachments if sees_channel else [],
         "own_files": files if own_request else [],
         "answers": _answers(ticket, files),
+        # Files of a request sent without being a form's answer ("Other request"'s files).
+        "answer_files": [file for file in files if file["name"] not in {
+            answer.get("text") for answer in ticket.answers if answer.get("kind") == "file"}]
+        if ticket.answers else [],
         # A ticket made from a message has no answers: the message is the request.
         "request_message": (ticket.message if ticket.message_id and not ticket.answers
                             and ticket.source in (Ticket.Source.MESSAGE, Ticket.Source.CHANNEL)

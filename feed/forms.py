@@ -5,22 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from feed.models import Post
 from feed.services import POLL_MAX_OPTIONS
+from network.form_fields import MultipleFileField
 
 URGENT_LABEL = _("Urgent: reach people even outside their working hours")
 URGENT_HELP = _("Only for what must reach people now: email and push go out at once, even to "
                 "those who are off duty.")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class ComposerForm(forms.Form):

@@ -176,6 +176,21 @@ def test_file_request_without_a_form(requester_api, it_desk):
     assert response.json()["answers"] == []
 
 
+def test_a_request_without_a_form_carries_its_description(requester_api, it_desk, wifi_form):
+    response = requester_api.post_json(request_url(it_desk), {
+        "title": "Printer jams", "description": "Room 12, error E-42, since Monday."})
+    assert response.status_code == 201
+    assert [(a["label"], a["text"]) for a in response.json()["answers"]] == [
+        ("Description", "Room 12, error E-42, since Monday.")]
+    refused = errors(requester_api.post_json(request_url(it_desk), {
+        "title": "Wi-Fi", "form": wifi_form.id, "description": "No signal"}))
+    assert "description" in refused
+    too_long = errors(requester_api.post_json(request_url(it_desk), {
+        "title": "Long", "description": "x" * 5001}))
+    assert "description" in too_long
+    assert Ticket.objects.count() == 1
+
+
 def test_file_request_to_private_desk_open_to_staff(staff_api, hr_desk):
     response = staff_api.post_json(request_url(hr_desk), {"title": "Leave balance"})
     assert response.status_code == 201

@@ -451,6 +451,32 @@ def test_valid_request_creates_ticket_and_redirects(member_client, user, it_desk
     assert response["Location"] == reverse("desk:ticket", args=[it_desk.group.slug, 1])
 
 
+def test_a_request_without_a_form_is_described_in_the_requesters_words_with_files(
+        member_client, user, it_desk, agent_client):
+    page = member_client.get(desk_url(it_desk, "desk:new_request")).content.decode()
+    assert 'name="description"' in page and 'name="files"' in page and "multiple" in page
+    response = member_client.post(desk_url(it_desk, "desk:new_request"), {
+        "title": "Printer jams", "priority": "normal",
+        "description": "Since Monday, the printer in room 12 jams on every second page.\n"
+                       "The error says E-42.",
+        "files": [upload("error.png", png_bytes(), "image/png"),
+                  upload("tray.png", png_bytes(), "image/png")]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(desk=it_desk)
+    assert [(a["label"], a["text"]) for a in ticket.answers] == [
+        ("Description", "Since Monday, the printer in room 12 jams on every second page.\n"
+                        "The error says E-42.")]
+    assert ticket.message.attachments.count() == 2
+    assert "every second page" in ticket.message.body
+    shown = agent_client.get(response["Location"]).content.decode()
+    assert "The error says E-42." in shown and "error.png" in shown
+
+
+def test_a_form_request_has_no_free_description(member_client, it_desk, wifi_form):
+    page = member_client.get(desk_url(it_desk, "desk:new_request") + f"?form={wifi_form.id}")
+    assert 'name="description"' not in page.content.decode()
+
+
 def test_missing_required_field_shows_error_and_keeps_values(member_client, it_desk, wifi_form):
     details = wifi_form.fields.get(label="Details")
     building = wifi_form.fields.get(label="Building")
