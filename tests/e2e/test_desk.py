@@ -107,8 +107,9 @@ def test_a_wifi_request_is_taken_answered_resolved_counted_and_another_is_forwar
     agent.goto(ticket_path)
     _act(agent, "resolve")
     expect(agent.locator(".desk-status-resolved").first).to_be_visible()
-    # The requester's open page follows without a reload.
+    # The requester's open page follows without a reload, offering to reopen it.
     expect(nurse.locator(".desk-status-resolved").first).to_be_visible()
+    expect(nurse.locator('[data-ticket-part="reopen"] button')).to_be_visible()
     screenshot(agent, "desk-ticket")
 
     agent.goto("/desks/informatique/metrics/")
