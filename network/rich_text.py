@@ -32,6 +32,7 @@ MENTION_MAX_WORDS = 4
 MENTION_START = re.compile(r"(?<![\w@])@(?=\w)")
 APOSTROPHES = "'\u2019"
 WORD = re.compile(rf"[\w][\w{APOSTROPHES}.-]*", re.UNICODE)
+DEAD_LINK = re.compile(r'<a(?: title="[^"]*")? rel="noopener noreferrer nofollow">(.*?)</a>', re.S)
 BARE_URL = re.compile(r"(?<![(<\[\"'=])\b(https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"])")
 
 
@@ -145,6 +146,8 @@ def render(source: str, *, mentionable: Mentionable = None) -> Rendered:
     html = _converter("rich").convert(_link_bare_urls("".join(pieces)))
     html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+    # A link whose address was refused (javascript:, data:) keeps its text, not a link's look.
+    html = DEAD_LINK.sub(r"\1", html)
     for placeholder, link in links.items():
         html = html.replace(placeholder, link)
     mentioned = list(dict.fromkeys(person.id for _s, _e, person in mentions))

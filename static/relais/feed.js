@@ -380,3 +380,7 @@ function setUp(root = document) {
 document.addEventListener("htmx:load", (event) => setUp(event.detail.elt));
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => setUp());
 else setUp();
+
+// A form sent back with errors opens on its summary of them (a focusable role=alert box), so
+// keyboard and screen-reader users start from what to correct.
+document.querySelector('.flash-error[role="alert"][tabindex="-1"]')?.focus();

@@ -137,3 +137,17 @@ def test_a_wifi_request_is_taken_answered_resolved_counted_and_another_is_forwar
     expect(forwarded).to_be_visible()
     forwarded.click()
     expect(biomed.locator(".desk-ticket")).to_contain_text("pousse-seringue")
+
+
+def test_a_refused_request_opens_on_its_errors_and_an_other_request_is_described(person):
+    nurse = person("nurse")
+    nurse.goto("/desks/informatique/new/")
+    nurse.locator("textarea[name=description]").fill("L'imprimante du poste 3 bourre.")
+    nurse.locator("form.desk-request-form button.button").first.click()  # no summary: refused
+    summary = nurse.locator("#desk-form-errors")
+    expect(summary).to_be_focused()
+    expect(nurse.locator("textarea[name=description]")).to_have_value(
+        "L'imprimante du poste 3 bourre.")
+    nurse.locator("input[name=title]").fill("Imprimante bloquée")
+    nurse.locator("form.desk-request-form button.button").first.click()
+    expect(nurse.locator(".desk-answers")).to_contain_text("L'imprimante du poste 3 bourre.")

@@ -115,6 +115,13 @@ def test_only_mentionable_people_are_mentioned(people):
     assert render("@Hugo Bernard").mentioned_ids == []
 
 
+def test_a_link_whose_address_is_refused_is_left_as_plain_text():
+    html = render('[lien](javascript:alert(3)) et <a href="data:text/html,x" title="t">brut</a> '
+                  'mais [ok](https://a.example "titre")').html
+    assert html == ('<p>lien et brut mais <a href="https://a.example" title="titre" '
+                    'rel="noopener noreferrer nofollow">ok</a></p>')
+
+
 def test_who_may_be_mentioned_is_asked_only_when_the_text_names_someone(people):
     asked = []
 
