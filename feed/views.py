@@ -314,10 +314,12 @@ def create_post(request):
             return redirect(_safe_next(request, reverse("feed:post", args=[post.id])))
     elif group is None:
         composer.add_error("group", _("Choose one of your groups."))
-    # Nothing written is lost: the composer comes back filled in, with the errors.
+    # Nothing written is lost: the composer comes back filled in, with the errors. Files
+    # cannot be given back to a file input: the composer says to choose them again.
     return render(request, "feed/compose.html",
                   {"composer": composer, "next": _safe_next(request, reverse("home")),
-                   "nav": "feed"}, status=422)
+                   "nav": "feed", "files_to_choose_again": len(request.FILES.getlist(
+                       "attachments"))}, status=422)
 
 
 @login_required

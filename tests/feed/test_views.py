@@ -417,6 +417,16 @@ def test_poll_with_one_option_is_a_422_that_keeps_what_was_typed(reader_client, 
     assert not Post.objects.exists()
 
 
+def test_a_refused_post_says_its_files_must_be_chosen_again(reader_client, group):
+    files = [SimpleUploadedFile(f"plan-{n}.txt", b"Plan", content_type="text/plain")
+             for n in range(2)]
+    response = compose(reader_client, group, "Read this", kind="announcement", attachments=files)
+    assert response.status_code == 422
+    assert b"The 2 files you chose were not kept: choose them again." in response.content
+    plain = compose(reader_client, group, "   ")
+    assert b"were not kept" not in plain.content and b"was not kept" not in plain.content
+
+
 def test_announcement_by_a_member_who_is_not_admin_is_a_422(reader_client, group):
     response = compose(reader_client, group, "Everyone must read this", kind="announcement")
     assert response.status_code == 422
