@@ -40,8 +40,9 @@ class PageEventMiddleware:
     are handed out in order, so every event with an id up to this one belongs to a write
     committed before this read, hence before the page read its data. Read at the end of the
     render instead, a write committed meanwhile would be missing from the page and its event
-    dropped. Only requests that can draw a whole page pay for it (not htmx fragments, not the
-    API), and a page draws it anyway.
+    dropped. Only requests that can draw a whole page pay for it: not htmx fragments, not
+    the API, not what a script fetches or an image (their Accept header does not ask for
+    HTML; a request without one is taken as a page), and a page draws it anyway.
     """
 
     SKIPPED_PREFIXES = ("/api/", "/static/", "/media/")
@@ -53,6 +54,7 @@ class PageEventMiddleware:
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated
                 and not request.headers.get("HX-Request")
+                and "text/html" in request.headers.get("Accept", "text/html")
                 and not request.path.startswith(self.SKIPPED_PREFIXES)):
             request.page_event_id = latest_event_id()
         return self.get_response(request)

@@ -182,7 +182,8 @@ def test_fragments_and_the_api_do_not_read_the_page_event_id(user):
     middleware = PageEventMiddleware(view)
     factory = RequestFactory()
     for path, headers in (("/", {}), ("/", {"HX-Request": "true"}), ("/api/v1/feed", {}),
-                          ("/static/relais/relais.css", {})):
+                          ("/static/relais/relais.css", {}), ("/chat/unread/", {"Accept": "*/*"}),
+                          ("/people/1/avatar/", {"Accept": "image/avif,image/webp,*/*"})):
         request = factory.get(path, headers=headers)
         request.user = user
         middleware(request)
@@ -190,4 +191,4 @@ def test_fragments_and_the_api_do_not_read_the_page_event_id(user):
     anonymous = factory.get("/")
     anonymous.user = AnonymousUser()
     middleware(anonymous)
-    assert seen == [0, None, None, None, None]
+    assert seen == [0, None, None, None, None, None, None]
