@@ -411,7 +411,11 @@ if (root) {
     const body = area.value.trim();
     const fileInput = form.querySelector("[data-chat-files]");
     const files = fileInput ? [...fileInput.files] : [];
-    if (!body && !files.length) return;
+    if (!body && !files.length) {  // only spaces: said, not silently ignored
+      form.querySelector("[data-form-error]").textContent = t("i18nEmptyMessage", "Write something first.");
+      area.focus();
+      return;
+    }
     const fields = {
       client_id: newClientId(), body, files,
       thread_id: Number(form.querySelector("[name=thread_id]")?.value || 0) || null,
@@ -491,7 +495,11 @@ if (root) {
     if (!area.matches?.("form[data-chat-composer] textarea")) return;
     grow(area);
     saveDraft(area.form);
-    if (area.value.trim()) typing(area.form);
+    if (area.value.trim()) {
+      typing(area.form);
+      const error = area.form.querySelector("[data-form-error]");
+      if (error?.textContent === t("i18nEmptyMessage", "Write something first.")) error.textContent = "";
+    }
   });
 
   // --- Actions on messages: reactions, delete, edit -------------------------------------------

@@ -157,6 +157,21 @@ def test_a_draft_survives_a_reload(person):
     nurse.locator("#chat-body").dispatch_event("input")
 
 
+def test_a_message_of_spaces_is_refused_with_a_word_not_silently(person):
+    nurse = person(NURSE)
+    open_channel(nurse)
+    before = nurse.locator("#message-list > li").count()
+    say(nurse, "   ")
+    error = nurse.locator("form:has(#chat-body) [data-form-error]")
+    expect(error).not_to_be_empty()
+    expect(nurse.locator("#chat-body")).to_be_focused()
+    assert nurse.locator("#message-list > li").count() == before
+    nurse.locator("#chat-body").press_sequentially("Ok")
+    expect(error).to_be_empty()
+    nurse.locator("#chat-body").fill("")
+    nurse.locator("#chat-body").dispatch_event("input")
+
+
 def test_nothing_is_lost_when_the_server_restarts_mid_conversation(person, server):
     nurse, manager = person(NURSE), person(MANAGER)
     open_channel(nurse)
