@@ -404,6 +404,8 @@ if (root) {
     // A refused message cannot succeed as it is: it goes back to the composer to be changed.
     retry.querySelector("[data-retry]").hidden = Boolean(answer.refused || (answer.code && answer.code !== "server_error"));
     if (form?.isConnected) form.querySelector("[data-form-error]").textContent = answer.detail || "";
+    // The row that appeared under the message (Retry, Edit) is brought into view.
+    retry.scrollIntoView({ block: "nearest" });
   }
 
   function send(form) {

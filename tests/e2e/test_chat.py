@@ -186,6 +186,7 @@ def test_nothing_is_lost_when_the_server_restarts_mid_conversation(person, serve
     failed = manager.locator("li.message-failed", has_text="Pendant la coupure")
     expect(failed).to_be_visible()
     expect(failed.locator("[data-retry]")).to_be_visible()
+    expect(failed.locator("[data-retry]")).to_be_in_viewport()
 
     server.start()
     expect(manager.locator("html[data-socket=open]")).to_have_count(1, timeout=40_000)

@@ -121,10 +121,14 @@ def test_a_reloaded_page_does_not_count_again_what_it_already_shows(person):
     card.locator("textarea[id^=comment-]").fill("Merci @Camille Martin pour le relais")
     card.locator("form:has(textarea[id^=comment-]) button").click()
     expect(badge).to_have_attribute("data-count", str(before + 1))
-    # Something else happens after it, so that it is not the newest event at the reload.
+    # Something else happens after it, so that it is not the newest event at the reload (once
+    # the card has been drawn again with the comment: a picker opened before would be swapped).
+    expect(card).to_contain_text("pour le relais")
     card.locator(".reaction-picker > summary").click()
+    palette_button = card.locator(".reaction-palette button").first
+    expect(palette_button).to_be_visible()
     with admin.expect_response(lambda response: response.url.endswith("/react/")):
-        card.locator(".reaction-palette button").first.click()
+        palette_button.click()
 
     nurse.reload()
     expect(nurse.locator("html[data-resumed]")).to_have_count(1)
