@@ -86,7 +86,8 @@ class RequestForm(forms.Form):
         rows, files = [], []
         description = (self.cleaned_data.get("description") or "").strip()
         if description:
-            rows.append({"field": None, "label": _("Description"), "kind": "long_text",
+            rows.append({"field": None, "label": _("Description"),
+                         "kind": FormField.Kind.LONG_TEXT.value,
                          "value": description, "text": description})
         files.extend(self.cleaned_data.get("files") or [])
         for spec in self.specs:

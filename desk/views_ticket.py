@@ -77,6 +77,15 @@ def _answers(ticket: Ticket, files: list[dict]) -> list[dict]:
     return rows
 
 
+def _unanswered_files(ticket: Ticket, files: list[dict]) -> list[dict]:
+    """The files of a request that answer none of its form's file fields ("Other request"'s
+    files), shown under its answers."""
+    if not ticket.answers:
+        return []
+    answered = {answer.get("text") for answer in ticket.answers if answer.get("kind") == "file"}
+    return [file for file in files if file["name"] not in answered]
+
+
 def _request_files(ticket: Ticket, attachments: list, *, own_request: bool) -> list[dict]:
     """The request's files with where this viewer opens them: the library's page for those
     who see the desk's channel, the ticket's own download for a requester who does not (a
@@ -112,10 +121,7 @@ def _page_context(request, ticket: Ticket, **extra) -> dict:
         "sees_channel": sees_channel, "attachments": attachments if sees_channel else [],
         "own_files": files if own_request else [],
         "answers": _answers(ticket, files),
-        # Files of a request sent without being a form's answer ("Other request"'s files).
-        "answer_files": [file for file in files if file["name"] not in {
-            answer.get("text") for answer in ticket.answers if answer.get("kind") == "file"}]
-        if ticket.answers else [],
+        "answer_files": _unanswered_files(ticket, files),
         # A ticket made from a message has no answers: the message is the request.
         "request_message": (ticket.message if ticket.message_id and not ticket.answers
                             and ticket.source in (Ticket.Source.MESSAGE, Ticket.Source.CHANNEL)

@@ -109,9 +109,10 @@ def with_details(posts: QuerySet[Post], user, *, comments: bool = True) -> list[
     ``comments=False`` leaves out the latest comments (the API lists them apart).
 
     A poll, the reader's receipt and the latest comments are read only for the posts that
-    have them (polls, announcements, posts with comments): a page without any poll or
-    announcement, the usual page, pays none of their five queries. The posts that lack them
-    get empty ones, so a card never reads them one by one."""
+    have them (polls, announcements, posts with comments): a page without polls pays none of
+    the polls' three queries, one without announcements not the receipts' query, one without
+    comments not the comments' two. The posts that lack them get empty ones, so a card never
+    reads them one by one."""
     loaded = list(posts.select_related("author", "group").prefetch_related(
         Prefetch("attachments", queryset=shown_attachments()),
         Prefetch("reactions", queryset=Reaction.objects.select_related("user")

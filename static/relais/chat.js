@@ -77,7 +77,7 @@ document.addEventListener("relais:session.ready", refreshSidebar);
 document.addEventListener("toggle", (event) => {
   const picker = event.target;
   if (!(picker instanceof HTMLDetailsElement) || !picker.matches(".message-actions .reaction-picker") || !picker.open) return;
-  const box = picker.closest(".chat-history, .thread-pane, #thread-pane") || document.documentElement;
+  const box = picker.closest(".chat-history, .thread-pane") || document.documentElement;
   const area = box.getBoundingClientRect();
   picker.classList.toggle("opens-up", picker.getBoundingClientRect().bottom > area.top + area.height / 2);
 }, true);
@@ -408,13 +408,15 @@ if (root) {
     retry.scrollIntoView({ block: "nearest" });
   }
 
+  const emptyMessage = () => t("i18nEmptyMessage", "Write something first.");
+
   function send(form) {
     const area = form.querySelector("textarea[name=body]");
     const body = area.value.trim();
     const fileInput = form.querySelector("[data-chat-files]");
     const files = fileInput ? [...fileInput.files] : [];
     if (!body && !files.length) {  // only spaces: said, not silently ignored
-      form.querySelector("[data-form-error]").textContent = t("i18nEmptyMessage", "Write something first.");
+      form.querySelector("[data-form-error]").textContent = emptyMessage();
       area.focus();
       return;
     }
@@ -500,7 +502,7 @@ if (root) {
     if (area.value.trim()) {
       typing(area.form);
       const error = area.form.querySelector("[data-form-error]");
-      if (error?.textContent === t("i18nEmptyMessage", "Write something first.")) error.textContent = "";
+      if (error?.textContent === emptyMessage()) error.textContent = "";
     }
   });
 
