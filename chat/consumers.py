@@ -130,6 +130,12 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         for task in (getattr(self, "presence_task", None), getattr(self, "recheck_task", None)):
             if task is not None:
                 task.cancel()
+        # A heartbeat's write already on its way to the database finishes in its thread even
+        # when its task is cancelled: the socket's row is removed after it, not before, or the
+        # heartbeat would write it back and the person would stay online.
+        in_flight = getattr(self, "presence_call", None)
+        if in_flight is not None and not in_flight.done():
+            await asyncio.wait([in_flight])
         if hasattr(self, "user"):
             await self.update_presence(presence.closed)
         for stream in getattr(self, "streams", ()):
@@ -285,9 +291,12 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
     # --- presence --------------------------------------------------------------------------
 
     async def update_presence(self, change, **fields):
+        # Shielded: cancelling the heartbeat does not lose track of a write under way, which
+        # disconnect waits for.
+        self.presence_call = asyncio.ensure_future(_db(change)(
+            user_id=self.user.id, channel_name=self.channel_name, **fields))
         try:
-            announcements = await _db(change)(
-                user_id=self.user.id, channel_name=self.channel_name, **fields)
+            announcements = await asyncio.shield(self.presence_call)
         except Exception:
             # Presence is a courtesy: a failure to record it must not cost the chat.
             logger.exception("presence update failed")
