@@ -128,6 +128,52 @@ def test_the_event_log_prunes_itself_every_so_many_events(monkeypatch,
     assert Event.objects.count() == 2
 
 
+redis_layer = pytest.mark.skipif(
+    not realtime._publishes_from_any_loop(get_channel_layer()),
+    reason="the publishing loop serves the Redis channel layers (REDIS_URL)")
+
+
+@redis_layer
+def test_synchronous_code_publishes_through_one_loop_of_its_own_in_order(
+        django_capture_on_commit_callbacks, listener):
+    """A database thread hands its events to the process's publishing loop: not to the loop
+    that writes the sockets' frames (behind their deliveries), nor to a new loop each time."""
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.send_events_on_commit([("user.1", {"type": "thing.happened", "n": n})
+                                        for n in range(3)])
+    loop = realtime.publisher._loop
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened", "n": 3})
+    assert realtime.publisher._loop is loop and loop.is_running()
+    assert [listener()["event"]["data"]["n"] for _ in range(4)] == [0, 1, 2, 3]
+
+
+@redis_layer
+def test_code_running_an_event_loop_publishes_without_blocking_it(listener):
+    """A service called on a thread that runs an event loop (a browser test's) still gets its
+    events out, the loop left free meanwhile."""
+    event = Event.objects.create(stream="user.1", type="thing.happened", data={"n": 7})
+
+    async def push_from_a_loop():
+        realtime._push([("user.1", realtime.envelope(event))])
+
+    asyncio.run(push_from_a_loop())
+    assert listener()["event"]["data"] == {"n": 7}
+
+
+@redis_layer
+def test_a_failed_publication_reaches_the_caller_once_the_event_is_stored(
+        monkeypatch, django_capture_on_commit_callbacks):
+    async def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", unreachable, raising=False)
+    with pytest.raises(ConnectionError), django_capture_on_commit_callbacks(execute=True):
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+    # Stored: a reconnecting client still gets it.
+    assert Event.objects.filter(type="thing.happened").exists()
+
+
 def test_prune_command_reports_what_it_deleted(capsys):
     old = Event.objects.create(stream="user.1", type="a.b", data={})
     Event.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=30))
