@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from chat.models import Conversation, Message, Participant
 from groups.permissions import can_manage
-from groups.selectors import visible_groups, visible_member_group_ids
+from groups.selectors import member_group_ids, visible_groups, visible_member_group_ids
+from network.prepared import PreparedRead
 
 
 def _active(user) -> bool:
@@ -51,18 +52,29 @@ def conversation_for_sending(user, conversation_id: int) -> Conversation | None:
     a direct conversation's people), which can_send then takes without asking again.
 
     Not a visibility check: a refusal must still ask access_conversation whether to answer
-    "forbidden" or "not found", so that an outsider learns nothing of the conversation."""
+    "forbidden" or "not found", so that an outsider learns nothing of the conversation.
+
+    The read is on the path of every message, and compiled to SQL once (network.prepared)."""
     if not _active(user):
         return None
-    member = visible_member_group_ids(user).filter(group_id=OuterRef("group_id"))
-    participant = Participant.objects.filter(user=user, conversation_id=OuterRef("pk"))
-    conversation = (Conversation.objects.select_related(*SENDING_RELATED)
-                    .annotate(_member=Exists(member), _participant=Exists(participant))
-                    .filter(id=conversation_id).first())
+    conversation = _for_sending.first((user.is_guest, tuple(SENDING_RELATED)),
+                                      user_id=user.id, conversation_id=conversation_id)
     if conversation is not None:
         belongs = conversation._member if conversation.is_channel else conversation._participant
         conversation.writer_belongs = (user.id, belongs)
     return conversation
+
+
+def _sending_queryset(shape, *, user_id: int, conversation_id: int):
+    guest, related = shape
+    member = member_group_ids(user_id, guest=guest).filter(group_id=OuterRef("group_id"))
+    participant = Participant.objects.filter(user_id=user_id, conversation_id=OuterRef("pk"))
+    return (Conversation.objects.select_related(*related)
+            .annotate(_member=Exists(member), _participant=Exists(participant))
+            .filter(id=conversation_id).order_by())
+
+
+_for_sending = PreparedRead(_sending_queryset)
 
 
 def access_message(user, message_id) -> Message:

@@ -61,8 +61,14 @@ def visible_member_group_ids(user) -> QuerySet:
     group they belong to; a guest, those open to guests."""
     if not _is_active_user(user):
         return Membership.objects.none().values("group_id")
-    memberships = Membership.objects.filter(user=user)
-    if user.is_guest:
+    return member_group_ids(user.id, guest=user.is_guest)
+
+
+def member_group_ids(user_id: int, *, guest: bool) -> QuerySet:
+    """visible_member_group_ids for an active person known by id and by whether they are a
+    guest, for a query compiled once and reused (network.prepared)."""
+    memberships = Membership.objects.filter(user_id=user_id)
+    if guest:
         memberships = memberships.filter(group__allow_guests=True)
     return memberships.values("group_id")
 

@@ -215,6 +215,31 @@ def test_sending_by_id_asks_no_query_of_its_own_for_membership_or_desk(user, pri
                 or 'FROM "desk_desk"' in sql]
 
 
+def test_the_sending_read_compiled_once_answers_each_sender_and_each_change_at_once(
+        user, other_user, guest, shared_group):
+    """The read is compiled to SQL once per process (network.prepared): every later sender,
+    member or guest, and every change of membership or of the group must still be read."""
+    channel = shared_group.channel
+    services.send_message_to(author=user, conversation_id=channel.id, body="Member")
+    services.send_message_to(author=guest, conversation_id=channel.id, body="Guest")
+    # other_user sees nothing of a private group they are not in.
+    with pytest.raises(Http404):
+        services.send_message_to(author=other_user, conversation_id=channel.id, body="Hello")
+    group_services.add_member(actor=user, group=shared_group, user=other_user)
+    services.send_message_to(author=other_user, conversation_id=channel.id, body="Now in")
+    group_services.remove_member(actor=user, group=shared_group, user=other_user)
+    with pytest.raises(Http404):
+        services.send_message_to(author=other_user, conversation_id=channel.id, body="Out")
+    # Closed to guests: its guest no longer sees it, although still a member.
+    group_services.update_group(actor=user, group=shared_group, allow_guests=False)
+    with pytest.raises(Http404):
+        services.send_message_to(author=guest, conversation_id=channel.id, body="Still here?")
+    services.send_message_to(author=user, conversation_id=channel.id, body="Members only now")
+    assert list(Message.objects.filter(conversation=channel).order_by("seq")
+                .values_list("body", flat=True)) == ["Member", "Guest", "Now in",
+                                                     "Members only now"]
+
+
 def test_a_belonging_read_for_one_person_is_not_taken_for_another(user, other_user,
                                                                   private_group):
     conversation = permissions.conversation_for_sending(user, private_group.channel.id)
