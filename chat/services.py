@@ -32,7 +32,7 @@ from documents.filetypes import IMAGE_TYPES
 from groups.models import Group, Membership
 from network import rich_text
 from network.reactions import REACTION_EMOJI
-from network.realtime import send_events_on_commit
+from network.realtime import send_events_on_commit, store_events_last
 from network.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Notification
@@ -278,12 +278,16 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
         MessageMention(message=message, user_id=uid, conversation=conversation, seq=seq)
         for uid in rendered.mentioned_ids])
     _notify_about(message, root, rendered.mentioned_ids)
-    _send(conversation, events.message_created(message))
+    streams = selectors.conversation_streams(conversation)
+    told = [(stream, events.message_created(message)) for stream in streams]
     search_index.index_message(message)
     if root is not None:
-        _send(conversation, events.message_updated(root))
+        told += [(stream, events.message_updated(root)) for stream in streams]
     message.thread_root = root
     signals.message_sent.send(sender=Message, message=message)
+    # Last in the transaction (see store_events_last): the readers hear of the message with
+    # one round trip and one commit fewer than after it.
+    store_events_last(told)
     return message
 
 

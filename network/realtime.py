@@ -17,7 +17,7 @@ from functools import partial
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ def envelope(event) -> dict:
 
 def send_event_on_commit(stream: str, event: dict) -> None:
     """Store and push ``event`` (``{"type": "noun.past_verb", ...data}``) after commit."""
-    event_type = event["type"]
-    data = {key: value for key, value in event.items() if key != "type"}
-    transaction.on_commit(partial(_store_and_push, stream, event_type, data))
+    send_events_on_commit([(stream, event)])
 
 
 def send_events_on_commit(events: list[tuple[str, dict]]) -> None:
@@ -65,12 +63,35 @@ def send_events_on_commit(events: list[tuple[str, dict]]) -> None:
     """
     if not events:
         return
-    rows = [(stream, event["type"], {k: v for k, v in event.items() if k != "type"})
+    transaction.on_commit(partial(_store_and_push_many, _rows(events)))
+
+
+def store_events_last(events: list[tuple[str, dict]]) -> None:
+    """Store ``(stream, event)`` pairs as the last write of the current transaction, and push
+    them once it commits.
+
+    For the write on the path of every chat message: the events' INSERT joins the message's
+    transaction instead of following its commit, which saves a round trip and a commit (a
+    flush to disk) before the readers hear of it. Nothing may be written after it in the
+    transaction: an event's id is taken when it is stored, and a page reads the newest id
+    before its data (network.middleware.PageEventMiddleware), trusting that every event up to
+    that id belongs to a committed write. An after-commit INSERT keeps that true but for the
+    moment of its own commit; this one, but for the moment of the transaction's COMMIT.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("store_events_last stores events in a transaction: call it in one.")
+    if not events:
+        return
+    stored = _store(_rows(events))
+    transaction.on_commit(partial(_push, [(event.stream, envelope(event)) for event in stored]))
+
+
+def _rows(events: list[tuple[str, dict]]) -> list[tuple[str, str, dict]]:
+    return [(stream, event["type"], {k: v for k, v in event.items() if k != "type"})
             for stream, event in events]
-    transaction.on_commit(partial(_store_and_push_many, rows))
 
 
-def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
+def _store(rows: list[tuple[str, str, dict]]) -> list:
     from network.models import Event
 
     events = [Event(stream=stream, type=event_type, data=data) for stream, event_type, data in rows]
@@ -82,11 +103,16 @@ def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
     else:
         # PostgreSQL and SQLite (3.35+) both return the ids of bulk-inserted rows.
         stored = Event.objects.bulk_create(events)
-    if stored[0].id // PRUNE_EVERY != stored[-1].id // PRUNE_EVERY:
+    # Whenever the ids just taken reach a multiple of PRUNE_EVERY.
+    if (stored[0].id - 1) // PRUNE_EVERY != stored[-1].id // PRUNE_EVERY:
         from network.tasks import prune_events as prune_task
 
         prune_task.enqueue()
-    _push([(event.stream, envelope(event)) for event in stored])
+    return stored
+
+
+def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
+    _push([(event.stream, envelope(event)) for event in _store(rows)])
 
 
 def _push(envelopes: list[tuple[str, dict]]) -> None:
@@ -168,17 +194,6 @@ def _log_failure(future) -> None:
 
 
 publisher = _Publisher()
-
-
-def _store_and_push(stream: str, event_type: str, data: dict) -> None:
-    from network.models import Event
-
-    stored = Event.objects.create(stream=stream, type=event_type, data=data)
-    if stored.id % PRUNE_EVERY == 0:
-        from network.tasks import prune_events as prune_task
-
-        prune_task.enqueue()
-    _push([(stream, envelope(stored))])
 
 
 def latest_event_id() -> int:

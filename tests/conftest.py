@@ -196,19 +196,13 @@ class SentEvents:
 @pytest.fixture
 def sent_events(monkeypatch, django_capture_on_commit_callbacks):
     recorder = SentEvents(django_capture_on_commit_callbacks)
-    original = realtime._store_and_push
+    original = realtime._push
 
-    def record(stream, event_type, data):
-        recorder.events.append({"stream": stream, "type": event_type, "data": data})
-        original(stream, event_type, data)
+    def record(envelopes):
+        for stream, body in envelopes:
+            recorder.events.append({"stream": stream, "type": body["type"],
+                                    "data": body["data"]})
+        original(envelopes)
 
-    original_many = realtime._store_and_push_many
-
-    def record_many(rows):
-        for stream, event_type, data in rows:
-            recorder.events.append({"stream": stream, "type": event_type, "data": data})
-        original_many(rows)
-
-    monkeypatch.setattr(realtime, "_store_and_push", record)
-    monkeypatch.setattr(realtime, "_store_and_push_many", record_many)
+    monkeypatch.setattr(realtime, "_push", record)
     return recorder

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from chat import permissions, selectors, services
+from chat import permissions, selectors, services, signals
 from chat.models import (
     Conversation,
     Message,
@@ -24,6 +24,7 @@ from chat.models import (
 )
 from groups import services as group_services
 from groups.models import Membership
+from network.models import Event
 from notifications.models import Notification
 from tests.conftest import make_user
 
@@ -238,6 +239,30 @@ def test_the_sending_read_compiled_once_answers_each_sender_and_each_change_at_o
     assert list(Message.objects.filter(conversation=channel).order_by("seq")
                 .values_list("body", flat=True)) == ["Member", "Guest", "Now in",
                                                      "Members only now"]
+
+
+def test_a_message_and_its_events_are_stored_in_one_transaction(
+        user, member, channel, django_capture_on_commit_callbacks):
+    """The message's events are the last write of its transaction (one commit fewer on the
+    path of every message), so a send that fails leaves neither."""
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send(member, channel, "Stored with its event")
+        # Before any after-commit work: the event is already there.
+        event = Event.objects.get(type="message.created")
+        assert event.data["message"]["id"] == message.id
+    assert event.stream == f"group.{channel.group_id}"
+
+    def fail(**kwargs):
+        raise RuntimeError("the desk could not file it")
+
+    signals.message_sent.connect(fail, dispatch_uid="test-fail")
+    try:
+        with pytest.raises(RuntimeError):
+            send(member, channel, "Lost together")
+    finally:
+        signals.message_sent.disconnect(dispatch_uid="test-fail")
+    assert not Message.objects.filter(body="Lost together").exists()
+    assert Event.objects.filter(type="message.created").count() == 1
 
 
 def test_a_belonging_read_for_one_person_is_not_taken_for_another(user, other_user,

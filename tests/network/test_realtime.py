@@ -128,6 +128,34 @@ def test_the_event_log_prunes_itself_every_so_many_events(monkeypatch,
     assert Event.objects.count() == 2
 
 
+def test_events_stored_last_commit_with_the_transaction_and_are_pushed_after_it(
+        django_capture_on_commit_callbacks, listener):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        realtime.store_events_last([("user.1", {"type": "thing.happened", "n": 1}),
+                                    ("user.1", {"type": "thing.happened", "n": 2})])
+        # Stored inside the transaction, told to no one yet.
+        assert [e.data for e in Event.objects.order_by("id")] == [{"n": 1}, {"n": 2}]
+        assert listener(timeout=0.2) is None
+    assert len(callbacks) == 1
+    stored = list(Event.objects.order_by("id"))
+    assert [listener()["event"] for _ in range(2)] == [realtime.envelope(e) for e in stored]
+
+
+def test_events_stored_last_roll_back_with_their_transaction(
+        django_capture_on_commit_callbacks, listener):
+    with (django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError),
+          transaction.atomic()):
+        realtime.store_events_last([("user.1", {"type": "thing.happened"})])
+        raise ValueError
+    assert not Event.objects.exists()
+    assert listener(timeout=0.2) is None
+
+
+def test_events_are_stored_last_only_in_a_transaction(transactional_db):
+    with pytest.raises(RuntimeError, match="in a transaction"):
+        realtime.store_events_last([("user.1", {"type": "thing.happened"})])
+
+
 redis_layer = pytest.mark.skipif(
     not realtime._publishes_from_any_loop(get_channel_layer()),
     reason="the publishing loop serves the Redis channel layers (REDIS_URL)")
