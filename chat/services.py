@@ -230,25 +230,45 @@ def send_message_to(*, author: User, conversation_id: int, **fields) -> tuple[Me
         raise
 
 
-def _next_seq(conversation: Conversation, now, *, visible: bool) -> int:
-    """Number the conversation's next message. The UPDATE locks the row until the sender's
-    transaction ends, so each message gets the next number: one total order for every
-    client. One statement with RETURNING (PostgreSQL, SQLite 3.35+), where the ORM would
-    need a locking read and then the update, on the path of every message."""
-    table = connection.ops.quote_name(Conversation._meta.db_table)
+def _number_and_read(conversation: Conversation, author: User, now, *, visible: bool) -> int:
+    """Number the conversation's next message and move its sender's read pointer to it.
+
+    The UPDATE locks the conversation's row until the sender's transaction ends, so each
+    message gets the next number: one total order for every client. The sender has read
+    their own message, and its number is the conversation's newest (the lock is held), so the
+    pointer can only move forward: an upsert, whatever was there.
+
+    Raw SQL, on the path of every message: the ORM would need a locking read, the update and
+    the upsert, three round trips. PostgreSQL does both writes in one statement (a
+    data-modifying WITH); SQLite, which has no such WITH, in two. Only the models' own table
+    names are put in the SQL; every value is a parameter."""
+    conversations = connection.ops.quote_name(Conversation._meta.db_table)
+    reads = connection.ops.quote_name(ReadState._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    number = (f"UPDATE {conversations} SET last_seq = last_seq + 1, last_message_at = %s, "  # noqa: S608
+              "last_visible_seq = CASE WHEN %s THEN last_seq + 1 ELSE last_visible_seq END "
+              "WHERE id = %s RETURNING last_seq")
+    read = (f"INSERT INTO {reads} (conversation_id, user_id, last_read_seq, updated) "
+            "{rows} ON CONFLICT (conversation_id, user_id) DO UPDATE SET "
+            "last_read_seq = excluded.last_read_seq, updated = excluded.updated")
     with connection.cursor() as cursor:
-        # The table is the model's own name, quoted: nothing of the request is in the SQL.
-        cursor.execute(
-            f"UPDATE {table} SET last_seq = last_seq + 1, last_message_at = %s, "  # noqa: S608
-            "last_visible_seq = CASE WHEN %s THEN last_seq + 1 ELSE last_visible_seq END "
-            "WHERE id = %s RETURNING last_seq", [now, visible, conversation.pk])
-        return cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            both = read.format(rows="SELECT %s, %s, last_seq, %s FROM numbered")
+            cursor.execute(f"WITH numbered AS ({number}), was_read AS ({both}) "  # noqa: S608
+                           "SELECT last_seq FROM numbered",
+                           [when, visible, conversation.pk, conversation.pk, author.pk, when])
+            return cursor.fetchone()[0]
+        cursor.execute(number, [when, visible, conversation.pk])
+        seq = cursor.fetchone()[0]
+        cursor.execute(read.format(rows="VALUES (%s, %s, %s, %s)"),
+                       [conversation.pk, author.pk, seq, when])
+        return seq
 
 
 def _store(author, conversation, body, rendered, client_id, root, also_in_channel, urgent,
            files, stored, forwarded_from, checked_by_caller):
     now = timezone.now()
-    seq = _next_seq(conversation, now, visible=root is None or also_in_channel)
+    seq = _number_and_read(conversation, author, now, visible=root is None or also_in_channel)
     conversation.last_seq, conversation.last_message_at = seq, now
     message = Message.objects.create(conversation=conversation, seq=seq, author=author,
                                      client_id=client_id, body=body, body_html=rendered.html,
@@ -259,12 +279,6 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     if not files:
         # Known to have no files: the events built from it below need not ask.
         message._prefetched_objects_cache = {"attachments": MessageAttachment.objects.none()}
-    # The sender has read their own message. Its seq is the conversation's newest (the row
-    # lock is held), so the pointer can only move forward: one upsert, whatever was there.
-    ReadState.objects.bulk_create(
-        [ReadState(conversation=conversation, user=author, last_read_seq=seq, updated=now)],
-        update_conflicts=True, unique_fields=["conversation", "user"],
-        update_fields=["last_read_seq", "updated"])
     if root is not None:
         Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1,
                                                   last_reply_at=now)

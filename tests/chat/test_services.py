@@ -858,6 +858,14 @@ def test_sending_moves_the_senders_pointer_only(user, member, channel):
     message = send(user, channel)
     assert pointer(user, channel) == message.seq
     assert pointer(member, channel) == 0
+    # The next message moves the same row (numbered and read in one statement on PostgreSQL).
+    later = send(user, channel, "Encore")
+    state = ReadState.objects.get(user=user, conversation=channel)
+    assert (state.last_read_seq, state.updated) == (later.seq, later.created)
+    channel.refresh_from_db()
+    assert (channel.last_seq, channel.last_visible_seq, channel.last_message_at) == (
+        later.seq, later.seq, later.created)
+    assert ReadState.objects.filter(conversation=channel).count() == 1
 
 
 def test_mark_read_up_to_a_message_then_to_the_end(user, member, channel):
