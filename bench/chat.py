@@ -24,7 +24,7 @@ on this machine. Target: Relais p99 within 3x the reference's, and no message lo
 The script sets its own DATABASE_URL and REDIS_URL: the database ``relais_bench_chat`` on
 127.0.0.1:5432 (created and migrated when missing, its data reused by later runs;
 ``--rebuild`` starts over) and Redis database 6 (override with BENCH_CHAT_DATABASE_URL and
-BENCH_CHAT_REDIS_URL). The servers run with DEBUG=true and HTTPS=false, as in development.
+BENCH_CHAT_REDIS_URL). The servers run with DEBUG=false, as in production, and HTTPS=false.
 bench/run.py (``make bench``) runs it when DATABASE_URL and REDIS_URL are set.
 
     .venv/bin/python bench/chat.py                           # 1,000 clients, 5 msg/s, 90 s
