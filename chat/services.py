@@ -32,7 +32,7 @@ from documents.filetypes import IMAGE_TYPES
 from groups.models import Group, Membership
 from network import rich_text
 from network.reactions import REACTION_EMOJI
-from network.realtime import send_events_on_commit, store_events_last
+from network.realtime import EventsLast, send_events_on_commit
 from network.uploads import sniff
 from notifications import services as notifications
 from notifications.models import Notification
@@ -298,10 +298,12 @@ def _store(author, conversation, body, rendered, client_id, root, also_in_channe
     if root is not None:
         told += [(stream, events.message_updated(root)) for stream in streams]
     message.thread_root = root
+    # The message's events are pushed before whatever its receivers write (a desk's note in
+    # its thread), and stored last in the transaction (see EventsLast): its readers hear of it
+    # with one round trip and one commit fewer than after it.
+    events_last = EventsLast()
     signals.message_sent.send(sender=Message, message=message)
-    # Last in the transaction (see store_events_last): the readers hear of the message with
-    # one round trip and one commit fewer than after it.
-    store_events_last(told)
+    events_last.store(told)
     return message
 
 

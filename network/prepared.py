@@ -24,8 +24,9 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-# Far below any id: a sentinel can only stand for the value it was made for.
-_SENTINEL_BASE = -7_000_000_000
+# Below any id, and within a 32-bit integer's range (an out-of-range value would compile to
+# "no rows"): a sentinel can only stand for the value it was made for.
+_SENTINEL_BASE = -1_999_999_000
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,6 @@ class _Slot:
 class _Compiled:
     sql: str
     params: list[Any]  # constants, and _Slot where a call's value goes
-    compiler: Any
     converters: dict
     model: type[Model]
     init_list: list[str]
@@ -57,17 +57,27 @@ class PreparedRead:
         self._compiled: dict[tuple, _Compiled] = {}
 
     def first(self, shape: Hashable, *, using: str = "default", **values: int) -> Model | None:
+        connection = connections[using]
+        # The ORM finds no row for an id out of the database's range (a client's 2**63); the
+        # raw SQL would fail on it instead.
+        smallest, largest = connection.ops.integer_field_range("BigIntegerField")
+        if not all(type(value) is int and smallest <= value <= largest
+                   for value in values.values()):
+            return None
         compiled = self._compiled.get((using, shape))
         if compiled is None:
             compiled = self._compiled[(using, shape)] = self._compile(shape, using, values)
         params = [values[p.name] if isinstance(p, _Slot) else p for p in compiled.params]
-        with connections[using].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
         if compiled.converters:
-            row = next(compiled.compiler.apply_converters([row], compiled.converters))
+            row = list(row)
+            for position, (functions, expression) in compiled.converters.items():
+                for function in functions:
+                    row[position] = function(row[position], expression, connection)
         instance = compiled.model.from_db(using, compiled.init_list, row[compiled.fields])
         for populator in compiled.populators:
             populator.populate(row, instance)
@@ -87,7 +97,7 @@ class PreparedRead:
         klass_info, select = compiler.klass_info, compiler.select
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
-            sql=sql, params=params, compiler=compiler,
+            sql=sql, params=params,
             converters=compiler.get_converters([column for column, *_ in select]),
             model=klass_info["model"],
             init_list=[column.target.attname for column, *_ in select[first:last]],

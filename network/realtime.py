@@ -66,24 +66,49 @@ def send_events_on_commit(events: list[tuple[str, dict]]) -> None:
     transaction.on_commit(partial(_store_and_push_many, _rows(events)))
 
 
-def store_events_last(events: list[tuple[str, dict]]) -> None:
-    """Store ``(stream, event)`` pairs as the last write of the current transaction, and push
-    them once it commits.
+class EventsLast:
+    """Events that a write learns late in its transaction, stored as its last write.
 
-    For the write on the path of every chat message: the events' INSERT joins the message's
-    transaction instead of following its commit, which saves a round trip and a commit (a
-    flush to disk) before the readers hear of it. Nothing may be written after it in the
-    transaction: an event's id is taken when it is stored, and a page reads the newest id
-    before its data (network.middleware.PageEventMiddleware), trusting that every event up to
-    that id belongs to a committed write. An after-commit INSERT keeps that true but for the
-    moment of its own commit; this one, but for the moment of the transaction's COMMIT.
+    For the write on the path of every chat message: its events' INSERT joins the message's
+    transaction instead of following its commit, which saves a round trip and a commit (a flush
+    to disk) before the readers hear of it. ``EventsLast()`` takes the transaction's next place
+    among the pushes after commit, so that what the write does afterwards (a signal's receiver
+    replying in the message's thread) is pushed after it, as its ids say; ``store(events)``
+    is then called as the transaction's last write.
+
+    Only in the transaction that commits: an event's id is taken when it is stored, and a page
+    reads the newest id before its data (network.middleware.PageEventMiddleware), trusting
+    that every event up to that id belongs to a committed write. Stored last, the events keep
+    that true but for the moment of the COMMIT, as an INSERT after commit does but for its own.
+    Inside a caller's bigger transaction (a desk filing a ticket), which may go on writing, they
+    are stored after commit instead, in the place taken.
     """
-    if not connection.in_atomic_block:
-        raise RuntimeError("store_events_last stores events in a transaction: call it in one.")
-    if not events:
-        return
-    stored = _store(_rows(events))
-    transaction.on_commit(partial(_push, [(event.stream, envelope(event)) for event in stored]))
+
+    def __init__(self):
+        if not connection.in_atomic_block:
+            raise RuntimeError("EventsLast keeps events for a transaction: open one first.")
+        self._rows: list[tuple[str, str, dict]] = []
+        self._stored: list | None = None
+        transaction.on_commit(self._push)
+
+    def store(self, events: list[tuple[str, dict]]) -> None:
+        self._rows = _rows(events)
+        if self._rows and _in_the_committing_transaction():
+            self._stored = _store(self._rows)
+
+    def _push(self) -> None:
+        if self._stored is None and self._rows:
+            self._stored = _store(self._rows)
+        if self._stored:
+            _push([(event.stream, envelope(event)) for event in self._stored])
+
+
+def _in_the_committing_transaction() -> bool:
+    """Whether the innermost transaction is the one whose end commits: Django's test cases
+    wrap each test in blocks of their own (``_from_testcase``), which do not count."""
+    blocks = [block for block in connection.atomic_blocks
+              if not getattr(block, "_from_testcase", False)]
+    return len(blocks) == 1
 
 
 def _rows(events: list[tuple[str, dict]]) -> list[tuple[str, str, dict]]:
@@ -166,7 +191,6 @@ class _Publisher:
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
-            # A forked child does not inherit the thread: it starts its own.
             if self._loop is None or self._pid != os.getpid():
                 self._loop = asyncio.new_event_loop()
                 self._pid = os.getpid()
@@ -183,9 +207,19 @@ class _Publisher:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            future.result(timeout=self.TIMEOUT_SECONDS)
+            try:
+                future.result(timeout=self.TIMEOUT_SECONDS)
+            except TimeoutError:
+                # Not left to publish late, after the caller was told it failed.
+                future.cancel()
+                raise
         else:
             future.add_done_callback(_log_failure)
+
+    def forget(self) -> None:
+        """In a forked child: the parent's thread and lock are not its own."""
+        self._lock = threading.Lock()
+        self._loop, self._pid = None, 0
 
 
 def _log_failure(future) -> None:
@@ -194,6 +228,7 @@ def _log_failure(future) -> None:
 
 
 publisher = _Publisher()
+os.register_at_fork(after_in_child=publisher.forget)
 
 
 def latest_event_id() -> int:
@@ -206,9 +241,9 @@ def latest_event_id() -> int:
 def events_since(streams: list[str], last_id: int):
     """Persistent events a client missed since ``last_id`` on ``streams``, oldest first.
 
-    Event ids are allocated as transactions commit, and two commits can race by a few
-    milliseconds, so an event with a slightly smaller id can become visible after a bigger
-    one. The result therefore also repeats the events of the few seconds before ``last_id``;
+    Event ids are allocated as events are stored, at or just before their transaction's
+    commit, and two commits can race by a few milliseconds, so an event with a slightly
+    smaller id can become visible after a bigger one. The result therefore also repeats the events of the few seconds before ``last_id``;
     clients drop ids they have already seen (docs/realtime.md, "Resume").
     """
     from network.models import Event

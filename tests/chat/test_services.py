@@ -190,7 +190,7 @@ def test_sending_by_id_answers_each_sender_as_send_message_and_access_conversati
                                     body="Hi")[0].conversation == direct
     # Cannot see it: "not found", whether it exists or not.
     for person, conversation_id in ((other_user, private.id), (guest, public.id),
-                                    (guest, direct.id), (user, 999_999)):
+                                    (guest, direct.id), (user, 999_999), (user, 2**63)):
         with pytest.raises(Http404):
             services.send_message_to(author=person, conversation_id=conversation_id,
                                      body="Hello")

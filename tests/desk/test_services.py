@@ -16,6 +16,7 @@ from desk import permissions, selectors, services, setup
 from desk.models import Desk, FormField, MeToo, Ticket, TicketChange
 from groups import services as group_services
 from groups.models import Group
+from network.models import Event
 from notifications.models import Notification
 from tests.conftest import make_user
 
@@ -397,6 +398,24 @@ def test_every_message_is_a_request_for_members_not_agents(it_desk, it_group, de
     chat_services.send_message(author=member, conversation=it_group.channel, body="reply",
                                thread_root_id=message.id)
     assert Ticket.objects.count() == 1
+
+
+def test_a_message_that_becomes_a_request_is_told_before_the_note_in_its_thread(
+        it_desk, it_group, desk_admin, member, sent_events):
+    """The desk writes its note in the message's thread while the message is being stored:
+    readers hear of the message first, then of its reply and its new reply count."""
+    setup.update_desk(actor=desk_admin, desk=it_desk, every_message_is_request=True)
+    with sent_events.after_commit():
+        message, _new = chat_services.send_message(author=member, conversation=it_group.channel,
+                                                   body="The scanner is offline")
+    told = [(e["type"], e["data"]["message"]["id"]) for e in sent_events
+            if e["type"].startswith("message.")]
+    note = Message.objects.get(thread_root=message)
+    assert told == [("message.created", message.id), ("message.created", note.id),
+                    ("message.updated", message.id)]
+    ids = list(Event.objects.filter(type__startswith="message.").order_by("id")
+               .values_list("data__message__id", flat=True))
+    assert ids == [message.id, note.id, message.id]
 
 
 def test_a_message_sent_by_conversation_id_becomes_a_request_too(it_desk, it_group, desk_admin,

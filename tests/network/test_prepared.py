@@ -71,3 +71,11 @@ def test_a_value_the_sql_does_not_carry_is_refused():
 
     with pytest.raises(ValueError, match="every value"):
         PreparedRead(build).first("all", group_id=1)
+
+
+def test_a_value_out_of_the_databases_range_finds_nothing(user, group):
+    """As the ORM does: a client's 2**63 is no id, not a server error."""
+    read = PreparedRead(_groups)
+    for wrong in (2**63, -(2**63) - 1, "7", 7.0, True):
+        assert read.first("all", group_id=wrong, user_id=user.id) is None
+    assert read.first("all", group_id=group.id, user_id=user.id).id == group.id

@@ -131,8 +131,8 @@ def test_the_event_log_prunes_itself_every_so_many_events(monkeypatch,
 def test_events_stored_last_commit_with_the_transaction_and_are_pushed_after_it(
         django_capture_on_commit_callbacks, listener):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        realtime.store_events_last([("user.1", {"type": "thing.happened", "n": 1}),
-                                    ("user.1", {"type": "thing.happened", "n": 2})])
+        realtime.EventsLast().store([("user.1", {"type": "thing.happened", "n": 1}),
+                                     ("user.1", {"type": "thing.happened", "n": 2})])
         # Stored inside the transaction, told to no one yet.
         assert [e.data for e in Event.objects.order_by("id")] == [{"n": 1}, {"n": 2}]
         assert listener(timeout=0.2) is None
@@ -141,19 +141,43 @@ def test_events_stored_last_commit_with_the_transaction_and_are_pushed_after_it(
     assert [listener()["event"] for _ in range(2)] == [realtime.envelope(e) for e in stored]
 
 
+def test_events_stored_last_are_pushed_in_the_place_taken_before_later_writes(
+        django_capture_on_commit_callbacks, listener):
+    """What the write does after taking its place (a receiver's events) is pushed after its
+    own events, whose ids are the smaller."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events_last = realtime.EventsLast()
+        realtime.send_event_on_commit("user.1", {"type": "thing.happened", "n": "later"})
+        events_last.store([("user.1", {"type": "thing.happened", "n": "first"})])
+    pushed = [listener()["event"] for _ in range(2)]
+    assert [e["data"]["n"] for e in pushed] == ["first", "later"]
+    assert pushed[0]["id"] < pushed[1]["id"]
+
+
+def test_events_stored_last_wait_for_commit_inside_a_callers_bigger_transaction(
+        django_capture_on_commit_callbacks, listener):
+    """A caller's transaction may go on writing after them: stored after commit, then."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with transaction.atomic():
+            realtime.EventsLast().store([("user.1", {"type": "thing.happened"})])
+        assert not Event.objects.exists()
+        assert listener(timeout=0.2) is None
+    assert listener()["event"] == realtime.envelope(Event.objects.get())
+
+
 def test_events_stored_last_roll_back_with_their_transaction(
         django_capture_on_commit_callbacks, listener):
     with (django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError),
           transaction.atomic()):
-        realtime.store_events_last([("user.1", {"type": "thing.happened"})])
+        realtime.EventsLast().store([("user.1", {"type": "thing.happened"})])
         raise ValueError
     assert not Event.objects.exists()
     assert listener(timeout=0.2) is None
 
 
 def test_events_are_stored_last_only_in_a_transaction(transactional_db):
-    with pytest.raises(RuntimeError, match="in a transaction"):
-        realtime.store_events_last([("user.1", {"type": "thing.happened"})])
+    with pytest.raises(RuntimeError, match="open one first"):
+        realtime.EventsLast()
 
 
 redis_layer = pytest.mark.skipif(
