@@ -141,11 +141,23 @@ def _store_and_push_many(rows: list[tuple[str, str, dict]]) -> None:
 
 
 def _push(envelopes: list[tuple[str, dict]]) -> None:
-    """Publish stored events to the sockets of their streams, in order."""
+    """Publish stored events to the sockets of their streams, in order.
+
+    A failure (Redis down or not answering) is logged, not raised: the events are stored and
+    the write that caused them has committed, so clients get them on their next resume (the
+    browser's comes within a minute). Raising here told a sender that a stored message could
+    not be stored, and one sending without a client_id would send it again."""
     layer = get_channel_layer()
     if layer is None or not envelopes:
         return
+    try:
+        _publish(layer, envelopes)
+    except Exception:
+        logger.exception("Events %s are stored but could not be published; clients get them "
+                         "when they resume.", [body["id"] for _stream, body in envelopes])
 
+
+def _publish(layer, envelopes: list[tuple[str, dict]]) -> None:
     async def send_all():
         for stream, body in envelopes:
             await layer.group_send(stream, {"type": LAYER_MESSAGE_TYPE, "event": body})
@@ -200,9 +212,8 @@ class _Publisher:
 
     def publish(self, coroutine) -> None:
         """Run ``coroutine`` on the publishing loop. A caller without an event loop waits
-        for it, so that its publications keep their order and a failure reaches it (the
-        event is stored either way: a reconnecting client gets it); one running an event
-        loop must not block it, and leaves a failure to the log."""
+        for it, so that its publications keep their order and a failure reaches it; one
+        running an event loop must not block it, and leaves a failure to the log."""
         future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
         try:
             asyncio.get_running_loop()
