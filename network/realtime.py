@@ -8,6 +8,8 @@ rolled back, and every pushed event has an id a reconnecting client can resume f
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
 import logging
 import os
 import threading
@@ -163,7 +165,7 @@ def _publish(layer, envelopes: list[tuple[str, dict]]) -> None:
             await layer.group_send(stream, {"type": LAYER_MESSAGE_TYPE, "event": body})
 
     if _publishes_from_any_loop(layer):
-        publisher.publish(send_all())
+        publisher.publish(send_all(), event_ids=[body["id"] for _stream, body in envelopes])
         return
     try:
         asyncio.get_running_loop()
@@ -192,54 +194,73 @@ class _Publisher:
     bench/chat.py). Outside a server (the task worker, a management command), each push
     created and closed an event loop and a Redis connection. This loop only publishes, and
     the channels_redis layer gives it a connection of its own.
+
+    Callers do not wait: the events are stored, and a sender's answer (``message.sent``, the
+    sender's own copy of the message, queued behind it) need not wait for Redis. Pushes are
+    published one after the other in the order they were handed over, so each stream hears
+    its events in that order. A failure is logged; clients get the events when they resume.
     """
 
-    TIMEOUT_SECONDS = 10
+    # Pushes waiting while Redis does not answer; beyond, new ones are dropped (and logged).
+    MAX_PENDING = 10_000
+    FLUSH_SECONDS = 5
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = 0
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():
-                self._loop = asyncio.new_event_loop()
-                self._pid = os.getpid()
-                threading.Thread(target=self._loop.run_forever, name="relais-publisher",
-                                 daemon=True).start()
-            return self._loop
-
-    def publish(self, coroutine) -> None:
-        """Run ``coroutine`` on the publishing loop. A caller without an event loop waits
-        for it, so that its publications keep their order and a failure reaches it; one
-        running an event loop must not block it, and leaves a failure to the log."""
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                future.result(timeout=self.TIMEOUT_SECONDS)
-            except TimeoutError:
-                # Not left to publish late, after the caller was told it failed.
-                future.cancel()
-                raise
-        else:
-            future.add_done_callback(_log_failure)
+        self.forget()
 
     def forget(self) -> None:
-        """In a forked child: the parent's thread and lock are not its own."""
+        """Start afresh (and in a forked child: the parent's thread and lock are not its)."""
         self._lock = threading.Lock()
-        self._loop, self._pid = None, 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_order: asyncio.Lock | None = None
+        self._pid = 0
+        self._pending: set = set()
 
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._pid != os.getpid():
+            self._loop = asyncio.new_event_loop()
+            self._in_order = asyncio.Lock()
+            self._pid = os.getpid()
+            threading.Thread(target=self._loop.run_forever, name="relais-publisher",
+                             daemon=True).start()
+        return self._loop
 
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("Publishing events failed", exc_info=future.exception())
+    def publish(self, coroutine, *, event_ids: list[int]) -> None:
+        """Publish ``coroutine``'s events after those handed over before, without waiting."""
+        with self._lock:
+            if len(self._pending) >= self.MAX_PENDING:
+                coroutine.close()
+                logger.error("Events %s are stored but were not published: %d publications "
+                             "are waiting already.", event_ids, len(self._pending))
+                return
+            future = asyncio.run_coroutine_threadsafe(self._in_turn(coroutine),
+                                                      self._running_loop())
+            self._pending.add(future)
+        future.add_done_callback(partial(self._done, event_ids=event_ids))
+
+    async def _in_turn(self, coroutine):
+        # Tasks start in the order they were handed over, and the lock serves them so.
+        async with self._in_order:
+            await coroutine
+
+    def _done(self, future, *, event_ids: list[int]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            logger.error("Events %s are stored but could not be published; clients get them "
+                         "when they resume.", event_ids, exc_info=future.exception())
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for the publications handed over so far (a process about to exit)."""
+        with self._lock:
+            pending = list(self._pending)
+        concurrent.futures.wait(pending, timeout=self.FLUSH_SECONDS if timeout is None
+                                else timeout)
 
 
 publisher = _Publisher()
 os.register_at_fork(after_in_child=publisher.forget)
+atexit.register(publisher.flush)
 
 
 def latest_event_id() -> int:

@@ -1,5 +1,6 @@
 import asyncio
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -213,6 +214,38 @@ def test_code_running_an_event_loop_publishes_without_blocking_it(listener):
     assert listener()["event"]["data"] == {"n": 7}
 
 
+@redis_layer
+def test_the_caller_does_not_wait_and_pushes_keep_the_order_they_were_handed_over(
+        monkeypatch, listener):
+    """The first push is slow to reach Redis: the caller is not held up, and the second push,
+    handed over next, is still published after it."""
+    layer = get_channel_layer()
+    publish = layer.group_send
+
+    async def slow_for_the_first(stream, message):
+        if message["event"]["data"]["n"] == 0:
+            await asyncio.sleep(0.3)
+        await publish(stream, message)
+
+    monkeypatch.setattr(layer, "group_send", slow_for_the_first, raising=False)
+    events = [Event.objects.create(stream="user.1", type="thing.happened", data={"n": n})
+              for n in range(2)]
+    started = time.monotonic()
+    for event in events:
+        realtime._push([("user.1", realtime.envelope(event))])
+    assert time.monotonic() - started < 0.2
+    assert [listener()["event"]["data"]["n"] for _ in range(2)] == [0, 1]
+
+
+@redis_layer
+def test_publications_beyond_the_bound_are_dropped_with_a_word(monkeypatch, caplog, listener):
+    monkeypatch.setattr(realtime.publisher, "MAX_PENDING", 0)
+    event = Event.objects.create(stream="user.1", type="thing.happened", data={})
+    realtime._push([("user.1", realtime.envelope(event))])
+    assert f"Events [{event.id}] are stored but were not published" in caplog.text
+    assert listener(timeout=0.3) is None
+
+
 def test_a_failed_publication_is_logged_and_the_write_stands(
         monkeypatch, django_capture_on_commit_callbacks, caplog):
     """Redis down after the commit: the event is stored (a reconnecting client gets it), and
@@ -223,6 +256,7 @@ def test_a_failed_publication_is_logged_and_the_write_stands(
     monkeypatch.setattr(get_channel_layer(), "group_send", unreachable, raising=False)
     with django_capture_on_commit_callbacks(execute=True):
         realtime.send_event_on_commit("user.1", {"type": "thing.happened"})
+    realtime.publisher.flush()
     event = Event.objects.get(type="thing.happened")
     assert f"Events [{event.id}] are stored but could not be published" in caplog.text
 
