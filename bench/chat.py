@@ -840,7 +840,7 @@ def print_report(results: list[Result], args) -> bool:
                  / Result.percentile(by_name["reference"].latencies, 0.99))
         verdicts.append(ratio <= TARGET_P99_RATIO)
         print(f"  {'met    ' if ratio <= TARGET_P99_RATIO else 'NOT MET'}  Relais p99 "
-              f"{ratio:.1f}x the reference's <= {TARGET_P99_RATIO}x")
+              f"{ratio:.2f}x the reference's <= {TARGET_P99_RATIO}x")
     if relais is None:
         print("  (Relais not measured)")
     reference = by_name.get("reference")
