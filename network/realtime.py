@@ -91,14 +91,14 @@ class EventsLast:
             raise RuntimeError("EventsLast keeps events for a transaction: open one first.")
         self._rows: list[tuple[str, str, dict]] = []
         self._stored: list | None = None
-        transaction.on_commit(self._push)
+        transaction.on_commit(self._committed)
 
     def store(self, events: list[tuple[str, dict]]) -> None:
         self._rows = _rows(events)
         if self._rows and _in_the_committing_transaction():
             self._stored = _store(self._rows)
 
-    def _push(self) -> None:
+    def _committed(self) -> None:
         if self._stored is None and self._rows:
             self._stored = _store(self._rows)
         if self._stored:
@@ -154,9 +154,13 @@ def _push(envelopes: list[tuple[str, dict]]) -> None:
         return
     try:
         _publish(layer, envelopes)
-    except Exception:
-        logger.exception("Events %s are stored but could not be published; clients get them "
-                         "when they resume.", [body["id"] for _stream, body in envelopes])
+    except Exception as error:
+        _log_unpublished([body["id"] for _stream, body in envelopes], error)
+
+
+def _log_unpublished(event_ids: list[int], error: BaseException) -> None:
+    logger.error("Events %s are stored but could not be published; clients get them when "
+                 "they resume.", event_ids, exc_info=error)
 
 
 def _publish(layer, envelopes: list[tuple[str, dict]]) -> None:
@@ -213,14 +217,12 @@ class _Publisher:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_order: asyncio.Lock | None = None
-        self._pid = 0
         self._pending: set = set()
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None or self._pid != os.getpid():
+        if self._loop is None:
             self._loop = asyncio.new_event_loop()
             self._in_order = asyncio.Lock()
-            self._pid = os.getpid()
             threading.Thread(target=self._loop.run_forever, name="relais-publisher",
                              daemon=True).start()
         return self._loop
@@ -247,15 +249,13 @@ class _Publisher:
         with self._lock:
             self._pending.discard(future)
         if not future.cancelled() and future.exception() is not None:
-            logger.error("Events %s are stored but could not be published; clients get them "
-                         "when they resume.", event_ids, exc_info=future.exception())
+            _log_unpublished(event_ids, future.exception())
 
-    def flush(self, timeout: float | None = None) -> None:
+    def flush(self) -> None:
         """Wait for the publications handed over so far (a process about to exit)."""
         with self._lock:
             pending = list(self._pending)
-        concurrent.futures.wait(pending, timeout=self.FLUSH_SECONDS if timeout is None
-                                else timeout)
+        concurrent.futures.wait(pending, timeout=self.FLUSH_SECONDS)
 
 
 publisher = _Publisher()
