@@ -235,21 +235,24 @@ class _Publisher:
                 logger.error("Events %s are stored but were not published: %d publications "
                              "are waiting already.", event_ids, len(self._pending))
                 return
-            future = asyncio.run_coroutine_threadsafe(self._in_turn(coroutine),
+            future = asyncio.run_coroutine_threadsafe(self._in_turn(coroutine, event_ids),
                                                       self._running_loop())
             self._pending.add(future)
-        future.add_done_callback(partial(self._done, event_ids=event_ids))
+        future.add_done_callback(self._done)
 
-    async def _in_turn(self, coroutine):
+    async def _in_turn(self, coroutine, event_ids: list[int]):
         # Tasks start in the order they were handed over, and the lock serves them so.
         async with self._in_order:
-            await coroutine
+            try:
+                await coroutine
+            except Exception as error:
+                # Logged here, not by a done-callback: flush() returns once the publication
+                # is over, which can be before its callbacks have run.
+                _log_unpublished(event_ids, error)
 
-    def _done(self, future, *, event_ids: list[int]) -> None:
+    def _done(self, future) -> None:
         with self._lock:
             self._pending.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            _log_unpublished(event_ids, future.exception())
 
     def flush(self) -> None:
         """Wait for the publications handed over so far (a process about to exit)."""
