@@ -5,7 +5,7 @@ import json
 import logging
 import random
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -18,6 +18,7 @@ from django.http import Http404
 from chat import events, presence, selectors, services
 from chat.permissions import access_conversation
 from network.realtime import group_stream
+from network.stream_router import router_for
 from network.ws_auth import still_authenticated
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,15 @@ def _first_error(error: ValidationError) -> tuple[str | None, str]:
 
 
 class RelaisConsumer(AsyncJsonWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whoever holds the turn speaks on the socket: the handling of one frame of the
+        # client's, or of one message in the backlog. A stream's message is sent at once
+        # only when no one holds it (see hear).
+        self.turn = asyncio.Lock()
+        self.backlog: deque[dict] = deque()
+        self.working_through: asyncio.Task | None = None
+
     async def dispatch(self, message):
         """Run the handler of a frame or a channel-layer event.
 
@@ -103,7 +113,9 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        # The socket's turn: stream messages heard meanwhile wait (see hear).
+        async with self.turn:
+            await handler(message)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -116,9 +128,10 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         self.typing_access: dict[int, tuple[float, list[str] | None]] = {}
         self.presence_heard: dict[int, tuple] = {}
         self.status = presence.ONLINE
+        self.router = router_for(self.channel_layer)
         self.streams = await _db(selectors.streams_for)(user)
         for stream in self.streams:
-            await self.channel_layer.group_add(stream, self.channel_name)
+            await self.router.join(stream, self)
         await self.accept()
         last_id = await _db(selectors.latest_event_id)()
         await self.send_json({"type": "session.ready", "user_id": user.id,
@@ -127,7 +140,10 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         self.presence_task = asyncio.create_task(self.keep_presence())
 
     async def disconnect(self, code):
-        for task in (getattr(self, "presence_task", None), getattr(self, "recheck_task", None)):
+        for stream in getattr(self, "streams", ()):
+            await self.router.leave(stream, self)
+        for task in (getattr(self, "presence_task", None), getattr(self, "recheck_task", None),
+                     getattr(self, "working_through", None)):
             if task is not None:
                 task.cancel()
         # A heartbeat's write already on its way to the database finishes in its thread even
@@ -138,8 +154,6 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.wait([in_flight])
         if hasattr(self, "user"):
             await self.update_presence(presence.closed)
-        for stream in getattr(self, "streams", ()):
-            await self.channel_layer.group_discard(stream, self.channel_name)
 
     async def still_allowed(self, *, wait: bool = True) -> bool:
         """False once the socket's credentials are gone (signed out, token revoked, password
@@ -342,6 +356,40 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
 
     # --- events from the channel layer ---------------------------------------------------
 
+    async def hear(self, message):
+        """A message on one of this socket's streams, from the process's StreamRouter, which
+        hands it to each socket of the stream in turn: this must not wait.
+
+        It goes out at once, unless the socket is busy: handling a frame of the client's
+        (its connection, a send, a resume: their answers come first, as they did when each
+        socket read its own channel), or a message before this one. It then waits in the
+        backlog, and so does one that needs the database first (a change of membership,
+        after which the socket follows or leaves the group's stream); a task of the
+        socket's own works through the backlog in order.
+        """
+        if (self.backlog or self.turn.locked()
+                or message["event"]["type"] in GROUP_EVENTS):
+            self.backlog.append(message)
+            if self.working_through is None or self.working_through.done():
+                self.working_through = asyncio.create_task(self.work_through_backlog())
+            return
+        await self.take(message)
+
+    async def take(self, message):
+        if message["type"] == presence.EPHEMERAL_MESSAGE_TYPE:
+            await self.relais_ephemeral(message)
+        else:
+            await self.relais_event(message)
+
+    async def work_through_backlog(self):
+        while self.backlog:
+            async with self.turn:
+                message = self.backlog.popleft()
+                try:
+                    await self.take(message)
+                except Exception:
+                    logger.exception("A socket could not take a %s message", message["type"])
+
     async def relais_event(self, message):
         if not await self.still_allowed(wait=False):
             return
@@ -376,8 +424,8 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         visible = await _db(selectors.can_see_group)(self.user, group_id)
         if visible and stream not in self.streams:
             self.streams.add(stream)
-            await self.channel_layer.group_add(stream, self.channel_name)
+            await self.router.join(stream, self)
         elif not visible and stream in self.streams:
             self.streams.discard(stream)
-            await self.channel_layer.group_discard(stream, self.channel_name)
+            await self.router.leave(stream, self)
         return visible

@@ -14,6 +14,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
@@ -26,7 +27,8 @@ from chat.models import Conversation, Message
 from groups import services
 from network.asgi import application
 from network.models import Event
-from network.realtime import ORG_STREAM, send_event_on_commit, user_stream
+from network.realtime import ORG_STREAM, group_stream, send_event_on_commit, user_stream
+from network.stream_router import router_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -616,6 +618,38 @@ async def test_other_members_receive_message_created(user, other_user, private_g
     assert isinstance(created["id"], int)
     await author.disconnect()
     await reader.disconnect()
+
+
+async def test_the_sender_has_its_answer_before_its_message_comes_back(user, private_group):
+    """Each socket of a process hears a stream's message as soon as it is published, except
+    one busy with a frame of its client's: the sender's socket answers message.sent first."""
+    channel = await channel_of(private_group)
+    socket = await connect_as(user)
+    await socket.send_json_to({"type": "message.send", "conversation_id": channel.id,
+                               "body": "Dans l'ordre", "client_id": "order-1", "ref": 1})
+    kinds = []
+    while not {"message.sent", "message.created"} <= set(kinds):
+        kinds.append((await socket.receive_json_from(timeout=3))["type"])
+    assert kinds.index("message.sent") < kinds.index("message.created")
+    await socket.disconnect()
+
+
+async def test_the_sockets_of_a_process_share_its_one_subscription_to_a_stream(
+        user, other_user, private_group):
+    await sync_to_async(services.add_member)(actor=user, group=private_group, user=other_user)
+    stream = group_stream(private_group.id)
+    router = router_for(get_channel_layer())
+    author = await connect_as(user)
+    reader = await connect_as(other_user)
+    assert len(router.listeners(stream)) == 2
+
+    await author.disconnect()
+    assert len(router.listeners(stream)) == 1
+    await say(reader, await channel_of(private_group), "Toujours là")
+    assert (await next_of_type(reader, "message.created"))["data"]["message"]["body"] == (
+        "Toujours là")
+    await reader.disconnect()
+    assert stream not in router.streams
 
 
 async def test_direct_messages_reach_their_participants_only(user, other_user, staff_user):
