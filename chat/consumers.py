@@ -31,6 +31,9 @@ RECHECK_SECONDS = 60
 # Typing is frequent: whether the typist can see the conversation is remembered this long
 # (and forgotten at once when a membership or group changes).
 TYPING_ACCESS_SECONDS = 30
+# Messages a socket busy with one frame keeps for after it; beyond, they are dropped (and
+# come back when the client resumes).
+BACKLOG_LIMIT = 1000
 # At most one typing.started per person and conversation this often, across tabs and processes.
 TYPING_INTERVAL_SECONDS = 3
 # Each process deletes the presence rows of dead processes at most this often.
@@ -139,13 +142,28 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         await self.update_presence(presence.opened)
         self.presence_task = asyncio.create_task(self.keep_presence())
 
-    async def disconnect(self, code):
-        for stream in getattr(self, "streams", ()):
-            await self.router.leave(stream, self)
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the socket ends, disconnect() or not (a handler's error, Daphne
+            # cancelling a socket whose disconnect took too long), it hears nothing more and
+            # its tasks stop: the router would otherwise keep it, and keep handing it every
+            # message of its streams, for the life of the process.
+            self.stop_hearing()
+
+    def stop_hearing(self) -> None:
+        if hasattr(self, "router"):
+            self.router.forget(self, getattr(self, "streams", ()))
         for task in (getattr(self, "presence_task", None), getattr(self, "recheck_task", None),
-                     getattr(self, "working_through", None)):
+                     self.working_through):
             if task is not None:
                 task.cancel()
+
+    async def disconnect(self, code):
+        if hasattr(self, "router"):
+            await self.router.leave_all(self, getattr(self, "streams", ()))
+        self.stop_hearing()
         # A heartbeat's write already on its way to the database finishes in its thread even
         # when its task is cancelled: the socket's row is removed after it, not before, or the
         # heartbeat would write it back and the person would stay online.
@@ -369,10 +387,19 @@ class RelaisConsumer(AsyncJsonWebsocketConsumer):
         """
         if (self.backlog or self.turn.locked()
                 or message["event"]["type"] in GROUP_EVENTS):
+            if len(self.backlog) >= BACKLOG_LIMIT:
+                # A socket stuck on one frame for that long: its client gets the stored
+                # events back when it resumes (the browser's socket does so every minute).
+                logger.warning("A socket's backlog is full: a %s message was dropped",
+                               message["event"]["type"])
+                return
             self.backlog.append(message)
             if self.working_through is None or self.working_through.done():
                 self.working_through = asyncio.create_task(self.work_through_backlog())
             return
+        # Sent outside the turn, which is free: nothing else speaks on the socket before
+        # this returns, since sending a frame through Daphne does not wait (it is written on
+        # the loop's next turn).
         await self.take(message)
 
     async def take(self, message):

@@ -131,6 +131,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer -------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_SOCKET_TIMEOUT = 30
+# A process's sockets share one channel, which carries every message of their streams
+# (network.stream_router): the queued layers hold up to this many for it (a notification to
+# thousands of people is as many messages) before dropping, after which clients get them back
+# when they resume.
+PROCESS_CHANNEL_CAPACITY = 10_000
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -156,14 +161,16 @@ if REDIS_URL:
     }
     if CHANNEL_LAYER_KIND == "lists":
         CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                      "CONFIG": {**_layer_config, "capacity": 1000,
+                                      "CONFIG": {**_layer_config,
+                                                 "capacity": PROCESS_CHANNEL_CAPACITY,
                                                  "expiry": 60}}}
     else:
         CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                       "CONFIG": _layer_config}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                  "CONFIG": {"capacity": PROCESS_CHANNEL_CAPACITY}}}
 # Feed cards' HTML under fingerprints of what they show (feed/card_html.py): in each process's
 # memory, so new templates start with an empty cache. About 2 KB a card (compressed).
 CACHES["cards"] = {

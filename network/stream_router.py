@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 REJOIN_SHARE = 0.5
 REJOIN_DEFAULT_SECONDS = 3600
 RETRY_SECONDS = 1.0
+# Joining and leaving wait for each other (one at a time per process): a layer that does not
+# answer fails them after this long rather than holding up every connection.
+LAYER_CALL_SECONDS = 10
 
 
 class Listener(Protocol):
@@ -45,11 +48,14 @@ class StreamRouter:
         self._listeners: dict[str, dict[Listener, None]] = {}  # insertion-ordered sets
         self._changing = asyncio.Lock()
         self._channel: str | None = None
-        self._tasks: list[asyncio.Task] = []
+        self._reader: asyncio.Task | None = None
+        self._rejoiner: asyncio.Task | None = None
+        self._releasing: set[asyncio.Task] = set()
 
     @property
     def streams(self) -> set[str]:
-        return set(self._listeners)
+        """The streams some socket of the process listens to."""
+        return {stream for stream, listeners in self._listeners.items() if listeners}
 
     def listeners(self, stream: str) -> list[Listener]:
         return list(self._listeners.get(stream, ()))
@@ -60,36 +66,83 @@ class StreamRouter:
             if stream not in self._listeners:
                 if self._channel is None:
                     await self._start()
-                await self.layer.group_add(stream, self._channel)
+                await self._layer_call(self.layer.group_add(stream, self._channel))
                 self._listeners[stream] = {}
             self._listeners[stream][listener] = None
 
     async def leave(self, stream: str, listener: Listener) -> None:
         """``listener`` hears nothing more of ``stream`` (at once); the process stops
         listening to a stream none of its sockets follows."""
-        listeners = self._listeners.get(stream)
-        if listeners is not None:
-            listeners.pop(listener, None)
-        async with self._changing:
+        await self._release(self._forget(listener, [stream]))
+
+    async def leave_all(self, listener: Listener, streams) -> None:
+        await self._release(self._forget(listener, streams))
+
+    def forget(self, listener: Listener, streams) -> None:
+        """leave_all for code that cannot wait (a socket ending on an error or cancelled):
+        ``listener`` hears nothing more at once, the layer is told in the background."""
+        emptied = self._forget(listener, streams)
+        if emptied:
+            task = asyncio.ensure_future(self._release(emptied))
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
+
+    def _forget(self, listener: Listener, streams) -> list[str]:
+        emptied = []
+        for stream in streams:
             listeners = self._listeners.get(stream)
-            if listeners is None or listeners:
-                return
-            del self._listeners[stream]
-            await self.layer.group_discard(stream, self._channel)
+            if listeners is not None:
+                listeners.pop(listener, None)
+                if not listeners:
+                    emptied.append(stream)
+        return emptied
+
+    async def _release(self, streams: list[str]) -> None:
+        if not streams:
+            return
+        async with self._changing:
+            for stream in streams:
+                # Someone may have joined again meanwhile.
+                if self._listeners.get(stream, True):
+                    continue
+                del self._listeners[stream]
+                try:
+                    await self._layer_call(self.layer.group_discard(stream, self._channel))
+                except Exception:
+                    logger.exception("Leaving stream %s failed", stream)
             if not self._listeners:
                 self._stop()
 
+    async def _layer_call(self, call):
+        async with asyncio.timeout(LAYER_CALL_SECONDS):
+            return await call
+
     async def _start(self) -> None:
-        self._channel = await self.layer.new_channel()
-        self._tasks = [asyncio.create_task(self._read(self._channel)),
-                       asyncio.create_task(self._rejoin(self._channel))]
+        self._channel = await self._layer_call(self.layer.new_channel())
+        self._reader = self._start_reading()
+        self._rejoiner = asyncio.create_task(self._rejoin())
+
+    def _start_reading(self) -> asyncio.Task:
+        task = asyncio.create_task(self._read(self._channel))
+        task.add_done_callback(self._reading_ended)
+        return task
+
+    def _reading_ended(self, task: asyncio.Task) -> None:
+        if task.cancelled() or task is not self._reader:
+            return
+        # Not cancelled by _stop: the process would stop hearing its streams. Never expected
+        # (_read catches what its sockets raise), so loud, and read again.
+        logger.error("Reading the process's streams stopped; starting again",
+                     exc_info=task.exception())
+        self._reader = self._start_reading()
 
     def _stop(self) -> None:
         # Cancelling the read also lets the layer drop the channel (channels-redis's pub/sub
         # layer unsubscribes it).
-        for task in self._tasks:
-            task.cancel()
-        self._tasks, self._channel = [], None
+        for task in (self._reader, self._rejoiner):
+            if task is not None:
+                task.cancel()
+        self._reader = self._rejoiner = self._channel = None
 
     async def _read(self, channel: str) -> None:
         while True:
@@ -118,20 +171,26 @@ class StreamRouter:
                 continue
             try:
                 await listener.hear(message)
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise  # this reader is being stopped
+                logger.exception("A socket was cancelled taking a %s message",
+                                 message.get("type"))
             except Exception:
                 # One socket's failure is its own; the others still hear the message.
                 logger.exception("A socket could not take a %s message", message.get("type"))
 
-    async def _rejoin(self, channel: str) -> None:
+    async def _rejoin(self) -> None:
         expiry = getattr(self.layer, "group_expiry", None)
         interval = expiry * REJOIN_SHARE if expiry else REJOIN_DEFAULT_SECONDS
         while True:
             await asyncio.sleep(interval)
-            for stream in list(self._listeners):
-                try:
-                    await self.layer.group_add(stream, channel)
-                except Exception:
-                    logger.exception("Joining stream %s again failed", stream)
+            async with self._changing:
+                for stream in self.streams:
+                    try:
+                        await self._layer_call(self.layer.group_add(stream, self._channel))
+                    except Exception:
+                        logger.exception("Joining stream %s again failed", stream)
 
 
 # One router per event loop: each loop has its own sockets (one loop per Daphne process; a

@@ -652,6 +652,47 @@ async def test_the_sockets_of_a_process_share_its_one_subscription_to_a_stream(
     assert stream not in router.streams
 
 
+async def test_a_socket_ended_by_an_error_stops_hearing_its_streams(user, monkeypatch):
+    async def fails(self, content):
+        raise RuntimeError("the cache is down")
+
+    monkeypatch.setitem(consumers.RelaisConsumer.client_handlers, "ping", fails)
+    router = router_for(get_channel_layer())
+    socket = await connect_as(user)
+    assert len(router.listeners(user_stream(user.id))) == 1
+    await socket.send_json_to({"type": "ping", "ref": 1})
+    with pytest.raises(RuntimeError):
+        await socket.wait(timeout=2)
+    assert router.listeners(user_stream(user.id)) == []
+
+
+async def test_a_socket_cancelled_before_its_disconnect_ran_stops_hearing(user, monkeypatch):
+    async def slow(self, content):
+        await asyncio.sleep(5)
+
+    monkeypatch.setitem(consumers.RelaisConsumer.client_handlers, "ping", slow)
+    router = router_for(get_channel_layer())
+    socket = await connect_as(user)
+    await socket.send_json_to({"type": "ping", "ref": 1})
+    await asyncio.sleep(0.1)
+    # The disconnect waits behind the slow frame: the server cancels the socket (Daphne's
+    # application_close_timeout), as the test communicator does after its timeout.
+    await socket.disconnect(timeout=0.3)
+    assert router.listeners(user_stream(user.id)) == []
+
+
+async def test_a_busy_socket_keeps_a_bounded_backlog(caplog):
+    socket = consumers.RelaisConsumer()
+    await socket.turn.acquire()  # busy with a frame of its client's
+    event = {"type": "message.created", "stream": "group.1", "id": 1}
+    with caplog.at_level("WARNING", logger="chat.consumers"):
+        for _ in range(consumers.BACKLOG_LIMIT + 5):
+            await socket.hear({"type": "relais.event", "event": event})
+    assert len(socket.backlog) == consumers.BACKLOG_LIMIT
+    assert caplog.text.count("backlog is full") == 5
+    socket.working_through.cancel()
+
+
 async def test_direct_messages_reach_their_participants_only(user, other_user, staff_user):
     direct = await direct_between(user, other_user)
     author = await connect_as(user)

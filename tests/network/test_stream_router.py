@@ -85,7 +85,7 @@ async def test_the_last_socket_leaving_stops_the_process_listening_to_the_stream
     nurse, doctor = Socket("nurse"), Socket("doctor")
     await router.join("group.1", nurse)
     await router.join("group.2", doctor)
-    reader = router._tasks[0]
+    reader = router._reader
 
     await router.leave("group.1", nurse)
     assert "group.1" not in layer.groups or not layer.groups["group.1"]
@@ -159,3 +159,77 @@ async def test_each_loop_and_layer_has_its_own_router(layer):
     first = router_for(layer)
     assert router_for(layer) is first
     assert router_for(InMemoryChannelLayer()) is not first
+
+
+async def test_a_socket_cancelled_while_taking_a_message_does_not_stop_the_others(
+        layer, router, caplog):
+    class Cancelled(Socket):
+        async def hear(self, message):
+            raise asyncio.CancelledError
+
+    fine = Socket("fine")
+    await router.join("group.1", Cancelled("cancelled"))
+    await router.join("group.1", fine)
+    with caplog.at_level(logging.ERROR, logger="network.stream_router"):
+        await layer.group_send("group.1", message("group.1", 1))
+        await layer.group_send("group.1", message("group.1", 2))
+        await settle()
+
+    assert fine.heard == [1, 2]
+    assert "cancelled taking" in caplog.text
+
+
+async def test_reading_starts_again_if_it_ever_stops(layer, router, monkeypatch, caplog):
+    class Unexpected(BaseException):
+        pass
+
+    hand_over, calls = router._hand_over, []
+
+    async def fails_once(message):
+        calls.append(message)
+        if len(calls) == 1:
+            raise Unexpected("lost")
+        await hand_over(message)
+
+    monkeypatch.setattr(router, "_hand_over", fails_once)
+    nurse = Socket("nurse")
+    await router.join("group.1", nurse)
+    with caplog.at_level(logging.ERROR, logger="network.stream_router"):
+        await layer.group_send("group.1", message("group.1", 1))
+        await settle()
+        await layer.group_send("group.1", message("group.1", 2))
+        await settle()
+
+    assert nurse.heard == [2]
+    assert "Reading the process's streams stopped" in caplog.text
+
+
+async def test_a_layer_that_does_not_answer_fails_a_join_without_holding_up_the_next(
+        layer, router, monkeypatch):
+    monkeypatch.setattr("network.stream_router.LAYER_CALL_SECONDS", 0.1)
+    group_add = layer.group_add
+
+    async def hangs_for_group_1(group, channel):
+        if group == "group.1":
+            await asyncio.sleep(60)
+        await group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", hangs_for_group_1)
+    nurse = Socket("nurse")
+    with pytest.raises(TimeoutError):
+        await router.join("group.1", nurse)
+    await router.join("group.2", nurse)
+    await layer.group_send("group.2", message("group.2", 1))
+    await settle()
+
+    assert nurse.heard == [1] and router.streams == {"group.2"}
+
+
+async def test_forget_stops_a_socket_hearing_at_once_and_tells_the_layer_after(layer, router):
+    nurse = Socket("nurse")
+    await router.join("group.1", nurse)
+    await router.join("user.7", nurse)
+    router.forget(nurse, ["group.1", "user.7"])
+    assert router.listeners("group.1") == [] and router.streams == set()
+    await settle()
+    assert not any(layer.groups.values())
