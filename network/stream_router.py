@@ -150,7 +150,12 @@ class StreamRouter:
                 message = await self.layer.receive(channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
+                if asyncio.current_task().cancelling():
+                    # Stopped while the layer was reading: channels-redis's queued layer can
+                    # raise its own error then (an assertion about its receive lock). Never
+                    # read again after being told to stop (a closing loop waits for this).
+                    raise asyncio.CancelledError from error
                 # The layer lost its server: what is published meanwhile comes back to the
                 # clients through resume.
                 logger.exception("Reading the process's streams failed; trying again")
