@@ -278,8 +278,9 @@ def events_since(streams: list[str], last_id: int):
 
     Event ids are allocated as events are stored, at or just before their transaction's
     commit, and two commits can race by a few milliseconds, so an event with a slightly
-    smaller id can become visible after a bigger one. The result therefore also repeats the events of the few seconds before ``last_id``;
-    clients drop ids they have already seen (docs/realtime.md, "Resume").
+    smaller id can become visible after a bigger one. The result therefore also repeats the
+    events of the few seconds before ``last_id``; clients drop ids they have already seen
+    (docs/realtime.md, "Resume").
     """
     from network.models import Event
 

@@ -73,7 +73,7 @@ class StreamRouter:
     async def leave(self, stream: str, listener: Listener) -> None:
         """``listener`` hears nothing more of ``stream`` (at once); the process stops
         listening to a stream none of its sockets follows."""
-        await self._release(self._forget(listener, [stream]))
+        await self.leave_all(listener, [stream])
 
     async def leave_all(self, listener: Listener, streams) -> None:
         await self._release(self._forget(listener, streams))
